@@ -1,0 +1,2 @@
+Console.WriteLine("Aetherium AppHost: not implemented yet");
+return 0;

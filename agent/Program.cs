@@ -1,0 +1,2 @@
+Console.WriteLine("aetherium-agent: not implemented yet");
+return 0;

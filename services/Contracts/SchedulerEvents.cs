@@ -1,0 +1,32 @@
+namespace Aetherium.Contracts;
+
+public sealed record VmRequested(Guid VmId, Guid OrganizationId, Guid? LeaseId, string Name, VmSpec Spec, DateTimeOffset OccurredAt);
+
+public sealed record VmScheduled(Guid VmId, Guid OrganizationId, Guid? LeaseId, Guid WorkerId, VmSpec Spec, DateTimeOffset OccurredAt);
+
+public sealed record VmUnschedulable(Guid VmId, Guid OrganizationId, Guid? LeaseId, string Reason, DateTimeOffset OccurredAt);
+
+/// <summary>Version grows with every change of the VM, so consumers can drop stale copies.</summary>
+public sealed record VmStateChanged(
+    Guid VmId, Guid OrganizationId, Guid? LeaseId, Guid? WorkerId,
+    string OldStatus, string NewStatus, string? Reason, long Version, DateTimeOffset OccurredAt,
+    string? WorkerAddress = null);
+
+public sealed record VmDeleted(Guid VmId, Guid OrganizationId, Guid? LeaseId, Guid? WorkerId, DateTimeOffset OccurredAt);
+
+public sealed record VmMigrated(Guid VmId, Guid OrganizationId, Guid FromWorkerId, Guid ToWorkerId, string Reason, DateTimeOffset OccurredAt);
+
+/// <summary>One VM as the agent of its worker must run it (DESIGN §6 DESIRED_STATE entry).</summary>
+public sealed record DesiredVm(Guid VmId, string Name, string ImageId, int CpuCores, int MemoryMb, int DiskGb, int GpuCount, string PowerState, string? Command = null);
+
+/// <summary>
+/// The complete set of VMs a worker must run, versioned. The scheduler publishes it whenever that set
+/// changes; inventory keeps the newest per worker and pushes it to the agent as DESIRED_STATE.
+/// </summary>
+public sealed record WorkerDesiredStateChanged(Guid WorkerId, long Version, IReadOnlyList<DesiredVm> Vms, DateTimeOffset OccurredAt);
+
+/// <summary>Command: create a VM with this id (idempotent on VmId). Sent by lease.</summary>
+public sealed record CreateVm(Guid VmId, Guid OrganizationId, Guid? LeaseId, string Name, VmSpec Spec);
+
+/// <summary>Command: delete a VM (idempotent). Sent by lease on release and expiry.</summary>
+public sealed record DeleteVm(Guid VmId, Guid OrganizationId, string Reason);

@@ -1,0 +1,14 @@
+using Aetherium.Lease.Persistence;
+using Aetherium.ServiceDefaults.Data;
+using Aetherium.ServiceDefaults.Messaging;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddServiceDatabase<LeaseDbContext>("leasedb");
+builder.AddServiceBus();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
+
+public partial class Program;
