@@ -53,9 +53,9 @@ public sealed class OutboxDispatcher<TContext>(
                 backoff = TimeSpan.FromMilliseconds(200);
                 await CleanInboxIfDueAsync(stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested || ex is ObjectDisposedException)
             {
-                return;
+                return; // the host is stopping
             }
             catch (Exception ex)
             {

@@ -65,6 +65,7 @@ public static class NotesApp
 
         var host = builder.Build();
         await host.StartAsync();
+        if (consume) await Testing.Health.WaitHealthyAsync(host.Services);
         return host;
     }
 

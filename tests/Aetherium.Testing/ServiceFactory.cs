@@ -31,6 +31,9 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram> where TP
     public static async Task<ServiceFactory<TProgram>> CreateAsync(string connectionName, string testName, IDictionary<string, string?>? extra = null) =>
         new(await NewSettingsAsync(connectionName, testName, extra));
 
+    /// <summary>Starts the service (if not yet) and waits until its database and bus are ready.</summary>
+    public Task WaitHealthyAsync(TimeSpan? timeout = null) => Health.WaitHealthyAsync(Services, timeout);
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
