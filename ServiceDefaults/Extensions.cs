@@ -28,6 +28,17 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // Per-request chatter of HttpClient, Polly and YARP stays out of the logs unless configuration asks for it:
+        // defaults placed under every other configuration source, so appsettings and environment still win.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+                ["Logging:LogLevel:Polly"] = "Warning",
+                ["Logging:LogLevel:Yarp"] = "Warning",
+            },
+        });
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
@@ -92,8 +103,9 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool mapOpenApi = true)
     {
+        app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -106,7 +118,8 @@ public static class ServiceDefaultsExtensions
             Predicate = r => r.Tags.Contains("live"),
             ResponseWriter = HealthResponse.WriteAsync,
         });
-        app.MapOpenApi();
+        // The gateway serves the aggregated document at the same path instead.
+        if (mapOpenApi) app.MapOpenApi();
         return app;
     }
 }

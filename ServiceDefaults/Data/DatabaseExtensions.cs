@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Aetherium.ServiceDefaults.Messaging;
+using Npgsql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,11 +23,21 @@ public static class DatabaseExtensions
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<OutboxInterceptor>();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
-        builder.Services.AddDbContext<TContext>((sp, o) =>
+        builder.Services.AddKeyedSingleton(connectionName, (sp, _) =>
         {
             var cs = sp.GetRequiredService<IConfiguration>().GetConnectionString(connectionName)
                 ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not configured.");
-            o.UseNpgsql(cs, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"));
+            // Commands with no request or message around them are background loops (outbox relay, expiry,
+            // heartbeat flushes) polling several times a second: traced, they would bury every user's trace.
+            return new NpgsqlDataSourceBuilder(cs)
+                .ConfigureTracing(t => t
+                    .ConfigureCommandFilter(_ => Activity.Current is not null)
+                    .ConfigureBatchFilter(_ => Activity.Current is not null))
+                .Build();
+        });
+        builder.Services.AddDbContext<TContext>((sp, o) =>
+        {
+            o.UseNpgsql(sp.GetRequiredKeyedService<NpgsqlDataSource>(connectionName), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"));
             o.AddInterceptors(sp.GetRequiredService<OutboxInterceptor>());
         });
         builder.Services.AddHostedService<MigrationService<TContext>>();

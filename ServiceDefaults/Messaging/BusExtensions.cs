@@ -25,6 +25,8 @@ public static class BusExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
+            // MassTransit would report usage to its vendor: nothing leaves a control plane unasked.
+            x.DisableUsageTelemetry();
             configure?.Invoke(x);
             x.UsingRabbitMq((context, cfg) =>
             {

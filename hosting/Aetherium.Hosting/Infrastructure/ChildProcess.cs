@@ -7,7 +7,9 @@ namespace Aetherium.Hosting.Infrastructure;
 /// <summary>
 /// Starts child processes so that none outlives us, even when we are SIGKILLed: each child runs under
 /// <c>setpriv --pdeathsig SIG</c>. Linux sends that signal when the *thread* that forked the child
-/// exits, so every start happens on one long-lived launcher thread (LOCAL-INFRA.md).
+/// exits, so every start happens on one long-lived launcher thread (LOCAL-INFRA.md). Each child also
+/// gets a session of its own (<c>setsid</c>): Ctrl+C in a terminal signals the whole foreground process
+/// group, and the AppHost, not the terminal, must decide the order in which things stop.
 /// </summary>
 public static class ChildProcess
 {
@@ -35,7 +37,7 @@ public static class ChildProcess
         IDictionary<string, string?>? environment = null, string deathSignal = "TERM", string? runAs = null,
         Action<string>? onOutput = null, Action<string>? onError = null)
     {
-        var info = new ProcessStartInfo("setpriv")
+        var info = new ProcessStartInfo("setsid")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -43,6 +45,7 @@ public static class ChildProcess
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        info.ArgumentList.Add("setpriv");
         if (runAs is not null && IsRoot)
         {
             info.ArgumentList.Add($"--reuid={runAs}");

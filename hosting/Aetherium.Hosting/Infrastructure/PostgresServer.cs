@@ -12,6 +12,8 @@ public sealed record PostgresOptions
     /// <summary>fsync/synchronous_commit/full_page_writes off: for throwaway dev and test clusters only.</summary>
     public bool Durable { get; init; }
     public int MaxConnections { get; init; } = 400;
+    /// <summary>The postgres role's password: set at initdb, and changed to it on a later start if it differs.</summary>
+    public string? Password { get; init; }
 }
 
 /// <summary>
@@ -37,6 +39,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public string Password { get; }
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
+    public Task Exited => _process.WaitForExitAsync();
 
     /// <summary>Npgsql connection string, as Aspire's Postgres resource writes it.</summary>
     public string ConnectionString(string? database = null) =>
@@ -54,7 +57,7 @@ public sealed class PostgresServer : IAsyncDisposable
         string password;
         if (!File.Exists(Path.Combine(data, "PG_VERSION")))
         {
-            password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+            password = options.Password ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
             await File.WriteAllTextAsync(passwordFile, password, ct);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             Directory.CreateDirectory(data);
@@ -83,6 +86,12 @@ public sealed class PostgresServer : IAsyncDisposable
         try
         {
             await server.WaitReadyAsync(TimeSpan.FromSeconds(30), tail, ct);
+            if (options.Password is { } wanted && wanted != password)
+            {
+                await server.ChangePasswordAsync(wanted, ct);
+                await File.WriteAllTextAsync(passwordFile, wanted, ct);
+                server = new PostgresServer(process, data, port, wanted, temporary);
+            }
         }
         catch
         {
@@ -90,6 +99,33 @@ public sealed class PostgresServer : IAsyncDisposable
             throw;
         }
         return server;
+    }
+
+    private async Task ChangePasswordAsync(string password, CancellationToken ct)
+    {
+        await using var c = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
+        await c.OpenAsync(ct);
+        // ALTER ROLE takes no parameters; the literal is quoted by doubling single quotes.
+        await using var alter = new NpgsqlCommand($"ALTER ROLE postgres PASSWORD '{password.Replace("'", "''")}'", c);
+        await alter.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Whether the server's user (postgres, when we run as root) can reach <paramref name="directory"/>:
+    /// a data directory under a home that is closed to others (/root) cannot be used.
+    /// </summary>
+    public static bool IsReachableByServerUser(string directory)
+    {
+        if (!ChildProcess.IsRoot) return true;
+        var existing = new DirectoryInfo(directory);
+        while (existing is not null && !existing.Exists) existing = existing.Parent;
+        if (existing is null) return false;
+        using var p = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", "test", "-x", existing.FullName])
+        {
+            UseShellExecute = false,
+        })!;
+        p.WaitForExit();
+        return p.ExitCode == 0;
     }
 
     private async Task WaitReadyAsync(TimeSpan timeout, LogTail tail, CancellationToken ct)

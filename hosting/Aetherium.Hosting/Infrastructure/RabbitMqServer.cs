@@ -15,6 +15,7 @@ public sealed record RabbitMqOptions
     public bool Management { get; init; } = true;
     public string Username { get; init; } = "aetherium";
     public string? Password { get; init; }
+    public int? ManagementPort { get; init; }
 }
 
 /// <summary>
@@ -46,6 +47,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
     public string Password { get; }
     public int ProcessId => _server.Id;
     public bool HasExited => _server.HasExited;
+    public Task Exited => _server.WaitForExitAsync();
 
     /// <summary>AMQP URI, as Aspire's RabbitMQ resource writes it (<c>amqp://user:pass@host:port</c>).</summary>
     public string ConnectionString(string? virtualHost = null) => AmqpUri(Username, Password, Port, virtualHost);
@@ -64,7 +66,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var port = options.Port ?? Ports.Free();
         var distPort = Ports.Free();
         var epmdPort = Ports.Free();
-        int? mgmtPort = options.Management ? Ports.Free() : null;
+        int? mgmtPort = options.Management ? options.ManagementPort ?? Ports.Free() : null;
         var password = options.Password ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
 
         var conf = new StringBuilder()
@@ -81,7 +83,8 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var env = new Dictionary<string, string?>
         {
             ["HOME"] = Path.Combine(dir, "home"),
-            ["RABBITMQ_NODENAME"] = $"aetherium{port}@localhost",
+            // A kept directory keeps its node name (Mnesia lives under it); a temporary one may not collide.
+            ["RABBITMQ_NODENAME"] = temporary ? $"aetherium{port}@localhost" : "aetherium@localhost",
             ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
             ["RABBITMQ_NODE_PORT"] = port.ToString(),
             ["RABBITMQ_DIST_PORT"] = distPort.ToString(),
@@ -126,14 +129,16 @@ public sealed class RabbitMqServer : IAsyncDisposable
     /// <summary>Ready when the port answers the AMQP 0-9-1 protocol header with a frame (first byte 0x01).</summary>
     public Task<bool> IsReadyAsync(CancellationToken ct = default) => IsAmqpReadyAsync(Port, ct);
 
-    public static async Task<bool> IsAmqpReadyAsync(int port, CancellationToken ct = default)
+    public static Task<bool> IsAmqpReadyAsync(int port, CancellationToken ct = default) => IsAmqpReadyAsync("127.0.0.1", port, ct);
+
+    public static async Task<bool> IsAmqpReadyAsync(string host, int port, CancellationToken ct = default)
     {
         try
         {
             using var client = new TcpClient();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(2000);
-            await client.ConnectAsync("127.0.0.1", port, timeout.Token);
+            await client.ConnectAsync(host, port, timeout.Token);
             var stream = client.GetStream();
             await stream.WriteAsync("AMQP\0\0\x09\x01"u8.ToArray(), timeout.Token);
             var buffer = new byte[1];

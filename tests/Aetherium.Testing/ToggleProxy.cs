@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Aetherium.ServiceDefaults.Tests;
+namespace Aetherium.Testing;
 
 /// <summary>
-/// A TCP forwarder in front of the real broker that a test can switch off and on: "down" drops every
-/// open connection and refuses new ones, which is what a service sees when RabbitMQ stops.
+/// A TCP forwarder in front of a real server that a test can switch off and on: "down" drops every
+/// open connection and refuses new ones, which is what a service sees when PostgreSQL or RabbitMQ stops.
 /// </summary>
 public sealed class ToggleProxy : IAsyncDisposable
 {
