@@ -22,7 +22,11 @@ public sealed record WorkerSnapshot(
     int MaxVms,
     long Version,
     DateTimeOffset? DrainDeadline = null,
-    int DrainMaxParallel = 1);
+    int DrainMaxParallel = 1,
+    IReadOnlyList<string>? Images = null);
+
+// Images: the image ids the agent says it can run (NODE_REGISTER "supported_images"); null or empty = any image.
+// Address: where tenants reach the worker's VMs (public IP when the agent reports one, else its IP).
 
 public sealed record WorkerCreated(WorkerSnapshot Worker, DateTimeOffset OccurredAt);
 

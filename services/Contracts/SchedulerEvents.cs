@@ -10,14 +10,23 @@ public sealed record VmUnschedulable(Guid VmId, Guid OrganizationId, Guid? Lease
 public sealed record VmStateChanged(
     Guid VmId, Guid OrganizationId, Guid? LeaseId, Guid? WorkerId,
     string OldStatus, string NewStatus, string? Reason, long Version, DateTimeOffset OccurredAt,
-    string? WorkerAddress = null);
+    string? WorkerAddress = null, int? Port = null);
 
 public sealed record VmDeleted(Guid VmId, Guid OrganizationId, Guid? LeaseId, Guid? WorkerId, DateTimeOffset OccurredAt);
 
 public sealed record VmMigrated(Guid VmId, Guid OrganizationId, Guid FromWorkerId, Guid ToWorkerId, string Reason, DateTimeOffset OccurredAt);
 
-/// <summary>One VM as the agent of its worker must run it (DESIGN §6 DESIRED_STATE entry).</summary>
-public sealed record DesiredVm(Guid VmId, string Name, string ImageId, int CpuCores, int MemoryMb, int DiskGb, int GpuCount, string PowerState, string? Command = null);
+/// <summary>
+/// One VM as the agent of its worker must run it (DESIGN §6 DESIRED_STATE entry). Port is the TCP port
+/// on the worker that the scheduler allotted to this VM (unique per worker); the VM listens there and
+/// tenants reach it at worker address:port. Generation grows on every restart action, so the agent
+/// restarts a VM whose generation changed while it kept running. ChangedIn is the worker's desired
+/// version in which this VM last changed (placed here, power state, generation): the scheduler ignores
+/// reports of it made against an older version, so inventory passes a report on again once the agent
+/// reports it against this one, even if its state did not change meanwhile.
+/// </summary>
+public sealed record DesiredVm(Guid VmId, string Name, string ImageId, int CpuCores, int MemoryMb, int DiskGb, int GpuCount, string PowerState,
+    string? Command = null, int Port = 0, long Generation = 0, long ChangedIn = 0);
 
 /// <summary>
 /// The complete set of VMs a worker must run, versioned. The scheduler publishes it whenever that set

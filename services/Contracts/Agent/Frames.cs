@@ -67,22 +67,27 @@ public sealed record NodeRegisterData(
     IReadOnlyList<GpuInfo> Gpus,
     string AgentVersion,
     IReadOnlyList<string> Runtimes,
-    long UptimeSeconds);
+    long UptimeSeconds,
+    IReadOnlyList<string>? SupportedImages = null,
+    string? Runtime = null);
 
 public sealed record DesiredStateData(long Version, IReadOnlyList<DesiredVmData> Vms);
 
-public sealed record DesiredVmData(Guid VmId, string Name, string ImageId, int CpuCores, int MemoryMb, int DiskGb, int GpuCount, string PowerState, string? Command = null);
+public sealed record DesiredVmData(Guid VmId, string Name, string ImageId, int CpuCores, int MemoryMb, int DiskGb, int GpuCount, string PowerState,
+    string? Command = null, int Port = 0, long Generation = 0);
 
 public sealed record RegisterAckData(string Status, Guid WorkerId, int HeartbeatIntervalMs, int MetricsIntervalMs, DesiredStateData Desired);
 
-public sealed record VmActualState(Guid VmId, string State, string? Reason = null, long DesiredVersion = 0);
+/// <summary>Restarts: how many times the driver restarted it after it died (restart policy).</summary>
+public sealed record VmActualState(Guid VmId, string State, string? Reason = null, long DesiredVersion = 0, int Restarts = 0, long Generation = 0);
 
 public sealed record HeartbeatData(
     double CpuUsagePercent,
     double MemoryUsagePercent,
     double DiskUsagePercent,
     long UptimeSeconds,
-    IReadOnlyList<VmActualState> Vms);
+    IReadOnlyList<VmActualState> Vms,
+    long DesiredVersion = 0);
 
 public sealed record UsageFigures(double UsagePercent, long? TotalMb = null, long? UsedMb = null, int? Cores = null, double[]? LoadAverage = null);
 
