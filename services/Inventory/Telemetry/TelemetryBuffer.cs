@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using Aetherium.Contracts.Agent;
+
+namespace Aetherium.Inventory.Telemetry;
+
+/// <summary>The newest heartbeat figures of one worker, waiting to be written.</summary>
+public readonly record struct HeartbeatSample(double Cpu, double Memory, double Disk, long UptimeSeconds, long AppliedDesiredVersion, DateTimeOffset At);
+
+/// <summary>A VM whose reported state differs from the last one this replica saw.</summary>
+public sealed record VmObservation(Guid WorkerId, VmActualState Vm, DateTimeOffset At);
+
+public sealed record MetricsReport(Guid WorkerId, MetricsData Data, DateTimeOffset At);
+
+/// <summary>
+/// Heartbeats are absorbed in memory and written in batches (DESIGN §9): only the newest sample of each
+/// worker is kept, so memory is one entry per worker however fast it reports, and a write that fails
+/// puts its samples back unless a newer one arrived meanwhile — the last state of a worker is never lost.
+/// VM state changes and metrics samples queue in order until the next batch.
+/// </summary>
+public sealed class TelemetryBuffer
+{
+    private readonly ConcurrentDictionary<Guid, HeartbeatSample> _heartbeats = new();
+    // VM changes and metrics are rare next to heartbeats: a lock keeps their order simple.
+    private readonly object _queues = new();
+    private List<VmObservation> _observations = [];
+    private List<MetricsReport> _metrics = [];
+    // What this replica last saw of each worker's VMs, so unchanged reports cost no write.
+    private readonly ConcurrentDictionary<Guid, Dictionary<Guid, VmActualState>> _lastSeen = new();
+
+    public int PendingHeartbeats => _heartbeats.Count;
+
+    public void AddHeartbeat(Guid workerId, HeartbeatSample sample) => _heartbeats[workerId] = sample;
+
+    /// <summary>Queues every VM whose state, reason, restarts or generation changed since the last report seen here.</summary>
+    public void AddVmStates(Guid workerId, IReadOnlyList<VmActualState>? vms, DateTimeOffset at)
+    {
+        if (vms is null || vms.Count == 0) return;
+        var known = _lastSeen.GetOrAdd(workerId, _ => []);
+        lock (known)
+        {
+            foreach (var vm in vms)
+            {
+                if (vm is null || vm.VmId == Guid.Empty || string.IsNullOrEmpty(vm.State)) continue;
+                if (known.TryGetValue(vm.VmId, out var last) && last == vm) continue;
+                known[vm.VmId] = vm;
+                lock (_queues) _observations.Add(new VmObservation(workerId, vm, at));
+            }
+        }
+    }
+
+    public void AddMetrics(MetricsReport report)
+    {
+        lock (_queues) _metrics.Add(report);
+    }
+
+    /// <summary>A new agent run starts from nothing known: its first report is compared with the database instead.</summary>
+    public void ForgetVms(Guid workerId) => _lastSeen.TryRemove(workerId, out _);
+
+    /// <summary>Drops a worker's unwritten heartbeat (it said goodbye: that sample must not revive it).</summary>
+    public void DiscardHeartbeat(Guid workerId) => _heartbeats.TryRemove(workerId, out _);
+
+    public Batch Take()
+    {
+        var heartbeats = new List<KeyValuePair<Guid, HeartbeatSample>>(_heartbeats.Count);
+        foreach (var key in _heartbeats.Keys)
+            if (_heartbeats.TryRemove(key, out var sample)) heartbeats.Add(new(key, sample));
+        List<VmObservation> observations;
+        List<MetricsReport> metrics;
+        lock (_queues)
+        {
+            (observations, _observations) = (_observations, []);
+            (metrics, _metrics) = (_metrics, []);
+        }
+        return new Batch(heartbeats, observations, metrics);
+    }
+
+    /// <summary>Puts back a batch that could not be written; newer heartbeats that arrived since win.</summary>
+    public void Return(Batch batch)
+    {
+        foreach (var (id, sample) in batch.Heartbeats)
+            _heartbeats.AddOrUpdate(id, sample, (_, current) => current.At >= sample.At ? current : sample);
+        // Order matters for VM states: the failed ones go before anything queued since.
+        lock (_queues)
+        {
+            _observations.InsertRange(0, batch.Observations);
+            _metrics.InsertRange(0, batch.Metrics);
+        }
+    }
+
+    public sealed record Batch(List<KeyValuePair<Guid, HeartbeatSample>> Heartbeats, List<VmObservation> Observations, List<MetricsReport> Metrics)
+    {
+        public bool IsEmpty => Heartbeats.Count == 0 && Observations.Count == 0 && Metrics.Count == 0;
+    }
+}
