@@ -22,6 +22,413 @@ namespace Aetherium.Scheduler.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Aetherium.Scheduler.Images.Image", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<int>("DefaultCpuCores")
+                        .HasColumnType("integer")
+                        .HasColumnName("default_cpu_cores");
+
+                    b.Property<int>("DefaultDiskGb")
+                        .HasColumnType("integer")
+                        .HasColumnName("default_disk_gb");
+
+                    b.Property<int>("DefaultMemoryMb")
+                        .HasColumnType("integer")
+                        .HasColumnName("default_memory_mb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Os")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("os");
+
+                    b.Property<string>("OsVersion")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("os_version");
+
+                    b.PrimitiveCollection<string[]>("Runtimes")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("runtimes");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("images", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = "ubuntu-24.04",
+                            DefaultCpuCores = 2,
+                            DefaultDiskGb = 40,
+                            DefaultMemoryMb = 4096,
+                            Name = "Ubuntu 24.04 LTS",
+                            Os = "ubuntu",
+                            OsVersion = "24.04",
+                            Runtimes = new[] { "process", "simulated" }
+                        },
+                        new
+                        {
+                            Id = "ubuntu-22.04",
+                            DefaultCpuCores = 2,
+                            DefaultDiskGb = 40,
+                            DefaultMemoryMb = 4096,
+                            Name = "Ubuntu 22.04 LTS",
+                            Os = "ubuntu",
+                            OsVersion = "22.04",
+                            Runtimes = new[] { "process", "simulated" }
+                        },
+                        new
+                        {
+                            Id = "debian-12",
+                            DefaultCpuCores = 1,
+                            DefaultDiskGb = 20,
+                            DefaultMemoryMb = 2048,
+                            Name = "Debian 12 (bookworm)",
+                            Os = "debian",
+                            OsVersion = "12",
+                            Runtimes = new[] { "process", "simulated" }
+                        });
+                });
+
+            modelBuilder.Entity("Aetherium.Scheduler.Rescheduling.RateLimitState", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<double>("Tokens")
+                        .HasColumnType("double precision")
+                        .HasColumnName("tokens");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("rate_limits", (string)null);
+                });
+
+            modelBuilder.Entity("Aetherium.Scheduler.Vms.Vm", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("CheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("checked_at");
+
+                    b.Property<string>("Command")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)")
+                        .HasColumnName("command");
+
+                    b.Property<int>("CpuCores")
+                        .HasColumnType("integer")
+                        .HasColumnName("cpu_cores");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DeletingSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleting_since");
+
+                    b.Property<long>("DesiredVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("desired_version");
+
+                    b.Property<int>("DiskGb")
+                        .HasColumnType("integer")
+                        .HasColumnName("disk_gb");
+
+                    b.Property<long>("Generation")
+                        .HasColumnType("bigint")
+                        .HasColumnName("generation");
+
+                    b.Property<int>("GpuCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("gpu_count");
+
+                    b.Property<string>("ImageId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("image_id");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("labels");
+
+                    b.Property<Guid?>("LeaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("lease_id");
+
+                    b.Property<int>("MemoryMb")
+                        .HasColumnType("integer")
+                        .HasColumnName("memory_mb");
+
+                    b.Property<Guid?>("MigratedFrom")
+                        .HasColumnType("uuid")
+                        .HasColumnName("migrated_from");
+
+                    b.Property<string>("MigrationReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("migration_reason");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset?>("ObservedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("observed_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<int?>("Port")
+                        .HasColumnType("integer")
+                        .HasColumnName("port");
+
+                    b.Property<string>("PowerState")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("power_state");
+
+                    b.Property<DateTimeOffset>("QueuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("queued_at");
+
+                    b.Property<bool>("RequiresGpu")
+                        .HasColumnType("boolean")
+                        .HasColumnName("requires_gpu");
+
+                    b.Property<string>("Runtime")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("runtime");
+
+                    b.Property<string>("Scoring")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("scoring");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StatusReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("status_reason");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.Property<string>("WorkerAddress")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("worker_address");
+
+                    b.Property<Guid?>("WorkerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("worker_id");
+
+                    b.Property<string>("Zone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeletingSince")
+                        .HasFilter("status = 'deleting'");
+
+                    b.HasIndex("LeaseId");
+
+                    b.HasIndex("MigratedFrom")
+                        .HasFilter("migrated_from IS NOT NULL");
+
+                    b.HasIndex("QueuedAt")
+                        .HasDatabaseName("ix_vms_queue")
+                        .HasFilter("status IN ('pending', 'migrating', 'unschedulable')");
+
+                    b.HasIndex("WorkerAddress")
+                        .HasFilter("worker_address IS NOT NULL");
+
+                    b.HasIndex("WorkerId");
+
+                    b.HasIndex("OrganizationId", "CreatedAt");
+
+                    b.ToTable("vms", (string)null);
+                });
+
+            modelBuilder.Entity("Aetherium.Scheduler.Workers.SchedulerWorker", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("address");
+
+                    b.Property<int>("AllocatedCpu")
+                        .HasColumnType("integer")
+                        .HasColumnName("allocated_cpu");
+
+                    b.Property<long>("AllocatedDiskGb")
+                        .HasColumnType("bigint")
+                        .HasColumnName("allocated_disk_gb");
+
+                    b.Property<int>("AllocatedGpus")
+                        .HasColumnType("integer")
+                        .HasColumnName("allocated_gpus");
+
+                    b.Property<long>("AllocatedMemoryMb")
+                        .HasColumnType("bigint")
+                        .HasColumnName("allocated_memory_mb");
+
+                    b.Property<DateTimeOffset>("CapacityChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("capacity_changed_at");
+
+                    b.Property<int>("CpuCores")
+                        .HasColumnType("integer")
+                        .HasColumnName("cpu_cores");
+
+                    b.Property<long>("DesiredVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("desired_version");
+
+                    b.Property<long>("DiskGb")
+                        .HasColumnType("bigint")
+                        .HasColumnName("disk_gb");
+
+                    b.Property<DateTimeOffset?>("DrainDeadline")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("drain_deadline");
+
+                    b.Property<int>("DrainMaxParallel")
+                        .HasColumnType("integer")
+                        .HasColumnName("drain_max_parallel");
+
+                    b.Property<int>("GpuCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("gpu_count");
+
+                    b.PrimitiveCollection<string[]>("Images")
+                        .HasColumnType("text[]")
+                        .HasColumnName("images");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("labels");
+
+                    b.Property<int>("MaxVms")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_vms");
+
+                    b.Property<long>("MemoryMb")
+                        .HasColumnType("bigint")
+                        .HasColumnName("memory_mb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<int>("NextPort")
+                        .HasColumnType("integer")
+                        .HasColumnName("next_port");
+
+                    b.Property<DateTimeOffset?>("OfflineSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("offline_since");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.PrimitiveCollection<string[]>("Runtimes")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("runtimes");
+
+                    b.Property<long>("SnapshotVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("snapshot_version");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("StatusChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("status_changed_at");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("VmCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("vm_count");
+
+                    b.Property<string>("Zone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CapacityChangedAt");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("UpdatedAt");
+
+                    b.ToTable("scheduler_workers", (string)null);
+                });
+
             modelBuilder.Entity("Aetherium.ServiceDefaults.Messaging.InboxMessage", b =>
                 {
                     b.Property<Guid>("MessageId")

@@ -1,0 +1,206 @@
+using Aetherium.Contracts;
+using Aetherium.Scheduler.Images;
+using Aetherium.Scheduler.Persistence;
+using Aetherium.Scheduler.Placement;
+using Aetherium.Scheduler.Scheduling;
+using Aetherium.Scheduler.Vms;
+using Aetherium.Scheduler.Workers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Aetherium.Scheduler.Rescheduling;
+
+/// <summary>
+/// Moves VMs off workers that must not keep them: offline or deleted ones (all their VMs, at a bounded
+/// rate during a mass failure) and draining ones (at most the drain's max_parallel in flight, everything
+/// left once its deadline passed). A moved VM becomes migrating, leaves the old worker's desired set
+/// (so that agent stops any stale copy should it come back) and is placed again by the placement loop,
+/// keeping its id. Worker rows and VMs are claimed with SKIP LOCKED, so replicas never wait on each
+/// other here and never move one worker's VMs twice.
+/// </summary>
+public sealed class Evacuation(
+    SchedulerDbContext db,
+    FleetView view,
+    ImageCatalog catalog,
+    SchedulerSignals signals,
+    IOptions<SchedulerOptions> options,
+    TimeProvider time,
+    ILogger<Evacuation> log)
+{
+    private static readonly string[] Moving = [VmStatus.Migrating, VmStatus.Unschedulable, VmStatus.Pending, VmStatus.Scheduled, VmStatus.Provisioning];
+    private readonly SchedulerOptions _options = options.Value;
+    private MigrationOptions Migration => _options.Migration;
+
+    /// <summary>One pass over failed and draining workers. Returns when to look again if VMs wait for rate tokens.</summary>
+    public async Task<TimeSpan?> RunAsync(CancellationToken ct)
+    {
+        var again = await EvacuateFailedAsync(ct);
+        await DrainAsync(ct);
+        return again;
+    }
+
+    private async Task<TimeSpan?> EvacuateFailedAsync(CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var workers = await db.Workers.FromSql($"""
+            SELECT * FROM scheduler_workers WHERE status IN ('offline', 'deleted') AND vm_count > 0
+            ORDER BY offline_since NULLS FIRST LIMIT 100 FOR UPDATE SKIP LOCKED
+            """).AsNoTracking().ToListAsync(ct);
+        if (workers.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var limit = Migration.BatchSize;
+        TimeSpan? again = null;
+        var massFailure = await MassFailureAsync(now, ct);
+        if (massFailure is not null)
+        {
+            var wanted = Math.Min(limit, workers.Sum(w => w.VmCount));
+            var (granted, wait) = await TakeTokensAsync(wanted, now, ct);
+            log.LogWarning("Mass failure ({What}): rescheduling at most {Rate} VMs/s; {Granted} of {Wanted} now",
+                massFailure, Migration.RatePerSecond, granted, wanted);
+            limit = granted;
+            if (granted < workers.Sum(w => w.VmCount)) again = wait;
+        }
+
+        var moved = 0;
+        if (limit > 0)
+        {
+            var ids = workers.Select(w => w.Id).ToArray();
+            var vms = await db.Vms.FromSql($"""
+                SELECT * FROM vms WHERE worker_id = ANY({ids}) AND status = ANY({VmStates.DesiredSet})
+                ORDER BY created_at LIMIT {limit} FOR UPDATE SKIP LOCKED
+                """).ToListAsync(ct);
+            foreach (var worker in workers)
+            {
+                var leaving = vms.Where(v => v.WorkerId == worker.Id).ToList();
+                if (leaving.Count == 0) continue;
+                var reason = worker.Status == WorkerStatus.Deleted ? "worker deleted" : "worker offline";
+                await MoveAsync(worker.Id, leaving, reason, now, ct);
+                moved += leaving.Count;
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        if (moved > 0 && moved >= limit && massFailure is null) again = TimeSpan.Zero; // a full batch: more may be waiting
+        if (moved > 0)
+        {
+            log.LogInformation("{Count} VMs of failed workers are being rescheduled", moved);
+            signals.Placement.Notify();
+        }
+        return again;
+    }
+
+    private async Task DrainAsync(CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var workers = await db.Workers.FromSql($"""
+            SELECT * FROM scheduler_workers WHERE status = 'draining' AND vm_count > 0 FOR UPDATE SKIP LOCKED
+            """).AsNoTracking().ToListAsync(ct);
+        var now = time.GetUtcNow();
+        var moved = 0;
+        foreach (var worker in workers)
+        {
+            var deadline = worker.DrainDeadline ?? worker.StatusChangedAt + Migration.DefaultDrainDeadline;
+            var overdue = now >= deadline;
+            var allowed = Migration.BatchSize;
+            if (!overdue)
+            {
+                var inFlight = await db.Vms.CountAsync(v => v.MigratedFrom == worker.Id && Moving.Contains(v.Status), ct);
+                allowed = Math.Max(1, worker.DrainMaxParallel) - inFlight;
+                if (allowed <= 0) continue;
+            }
+            var candidates = await db.Vms.FromSql($"""
+                SELECT * FROM vms WHERE worker_id = {worker.Id} AND status = ANY({VmStates.DesiredSet})
+                ORDER BY created_at FOR UPDATE SKIP LOCKED
+                """).ToListAsync(ct);
+            // Before the deadline a VM leaves only when some other worker can take it, so a drain never
+            // stops a VM that has nowhere to go; after it, everything leaves.
+            var leaving = overdue ? candidates.Take(allowed).ToList() : await WithDestinationAsync(candidates, allowed, ct);
+            if (leaving.Count == 0) continue;
+            log.LogInformation("Draining worker {WorkerId}: moving {Count} VMs ({Why})", worker.Id, leaving.Count,
+                overdue ? $"deadline {deadline:O} passed" : $"{worker.DrainMaxParallel - allowed} of at most {worker.DrainMaxParallel} in flight");
+            await MoveAsync(worker.Id, leaving, overdue ? "drain deadline passed" : "worker draining", now, ct);
+            moved += leaving.Count;
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        if (moved > 0)
+        {
+            log.LogInformation("{Count} VMs are moving off draining workers", moved);
+            signals.Placement.Notify();
+        }
+    }
+
+    private async Task<List<Vm>> WithDestinationAsync(List<Vm> candidates, int allowed, CancellationToken ct)
+    {
+        var images = await catalog.GetAsync(db, ct);
+        var fleet = (WorkerView[])view.Current.Clone();
+        var settings = _options.PlacementSettings;
+        var leaving = new List<Vm>();
+        foreach (var vm in candidates)
+        {
+            if (leaving.Count >= allowed) break;
+            var request = PlacementRequests.For(vm, images, _options.Scoring);
+            var result = PlacementAlgorithm.Place(request, fleet, settings);
+            if (!result.Placed) continue;
+            fleet[result.Index] = fleet[result.Index].Allocate(request);
+            leaving.Add(vm);
+        }
+        return leaving;
+    }
+
+    /// <summary>Takes the VMs off the worker: migrating, back in the placement queue; the worker's set shrinks.</summary>
+    private async Task MoveAsync(Guid workerId, List<Vm> vms, string reason, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var vm in vms)
+        {
+            vm.MigratedFrom = workerId;
+            vm.MigrationReason = reason;
+            vm.WorkerId = null;
+            vm.WorkerAddress = null;
+            vm.Port = null;
+            vm.ObservedAt = null;
+            vm.CheckedAt = null;
+            vm.QueuedAt = now;
+            VmStates.Transition(db, vm, VmStatus.Migrating, reason, now);
+        }
+        await DesiredStates.ChangeAsync(db, workerId, Allocation.Of(vms), now, ct);
+    }
+
+    private async Task<string?> MassFailureAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var since = now - Migration.MassFailureWindow;
+        var zones = await db.Database.SqlQuery<ZoneRow>($"""
+            SELECT zone AS "Zone",
+                   count(*) FILTER (WHERE status = 'active') AS "Active",
+                   count(*) FILTER (WHERE status = 'offline' AND (offline_since >= {since} OR vm_count > 0)) AS "Failed"
+            FROM scheduler_workers GROUP BY zone
+            """).ToListAsync(ct);
+        return MassFailure.Evaluate(zones.Select(z => new ZoneHealth(z.Zone, (int)z.Active, (int)z.Failed)).ToList(),
+            Migration.MassFailureShare, Migration.MassFailureMinWorkers);
+    }
+
+    private async Task<(int Granted, TimeSpan Wait)> TakeTokensAsync(int wanted, DateTimeOffset now, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO rate_limits (name, tokens, updated_at) VALUES ({RateLimitState.Reschedule}, {Migration.Burst}, {now})
+            ON CONFLICT (name) DO NOTHING
+            """, ct);
+        var state = await db.RateLimits.FromSql($"SELECT * FROM rate_limits WHERE name = {RateLimitState.Reschedule} FOR UPDATE").SingleAsync(ct);
+        var (bucket, granted) = new TokenBucket(state.Tokens, state.UpdatedAt).Take(wanted, now, Migration.RatePerSecond, Migration.Burst);
+        state.Tokens = bucket.Tokens;
+        state.UpdatedAt = bucket.At;
+        return (granted, bucket.UntilNextToken(Migration.RatePerSecond));
+    }
+
+    private sealed class ZoneRow
+    {
+        public string Zone { get; set; } = "";
+        public long Active { get; set; }
+        public long Failed { get; set; }
+    }
+}
