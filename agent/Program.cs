@@ -1,2 +1,1 @@
-Console.WriteLine("aetherium-agent: not implemented yet");
-return 0;
+return await Aetherium.Agent.Cli.AgentCommandLine.InvokeAsync(args);

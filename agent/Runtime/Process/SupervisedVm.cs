@@ -1,0 +1,330 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using Aetherium.Contracts.Agent;
+using Microsoft.Extensions.Logging;
+using OsProcess = System.Diagnostics.Process;
+
+namespace Aetherium.Agent.Runtime.Process;
+
+/// <summary>
+/// One VM of the process driver: a child process started in its own session (so the whole tree is
+/// one process group), inside its cgroup or under its rlimit, with its output kept, restarted on
+/// failure with backoff up to a maximum, and stopped with SIGTERM, then SIGKILL after a grace period.
+/// </summary>
+internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, ResourceLimiter limiter, ILogger logger, Action changed)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _stateGate = new();
+    private DesiredVmData? _spec;
+    private string _state = AgentVmStates.Stopped;
+    private string? _reason;
+    private int _restarts;
+    private Run? _run;
+
+    public OutputLog Output { get; } = new(Path.Combine(options.DataDirectory, "vms", vmId.ToString("N"), "output.log"), options.OutputLines);
+
+    public VmRuntimeState State
+    {
+        get
+        {
+            lock (_stateGate)
+                return new VmRuntimeState(vmId, _state, _reason, _restarts, _spec?.Generation ?? 0,
+                    _spec?.CpuCores ?? 0, _spec?.MemoryMb ?? 0, _spec?.DiskGb ?? 0);
+        }
+    }
+
+    public async Task StartAsync(DesiredVmData spec, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_run is not null) return; // running, or between restarts: already under supervision
+            IVmLimits limits;
+            try
+            {
+                limits = limiter.Create(vmId, spec.CpuCores, spec.MemoryMb, managedRuntime: string.IsNullOrWhiteSpace(spec.Command));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                lock (_stateGate) _spec = spec;
+                SetState(AgentVmStates.Failed, $"could not set up resource limits ({limiter.Mode}): {e.Message}");
+                throw; // not applied: the reconciler's next pass tries again
+            }
+            lock (_stateGate)
+            {
+                _spec = spec;
+                _restarts = 0;
+            }
+            logger.LogInformation("VM {VmId} ({Name}): limits {Limits}", vmId, spec.Name, limits.Description);
+            SetState(AgentVmStates.Provisioning, limits.Description);
+            var run = new Run(limits);
+            _run = run;
+            run.Supervision = Task.Run(() => SuperviseAsync(spec, run), CancellationToken.None);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops the process tree (if any) and records the VM as stopped with this spec.</summary>
+    public async Task StopAsync(DesiredVmData? spec, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (spec is not null) lock (_stateGate) _spec = spec;
+            var run = _run;
+            _run = null;
+            var how = run is null ? null : await run.StopAsync(options.StopGrace);
+            if (how is not null) logger.LogInformation("VM {VmId}: {How}", vmId, how);
+            SetState(AgentVmStates.Stopped, how ?? "stopped");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task SuperviseAsync(DesiredVmData spec, Run run)
+    {
+        while (true)
+        {
+            var ended = await RunOnceAsync(spec, run);
+            if (ended is not { } exit) return; // stopped on purpose
+            if (exit.Code == 0)
+            {
+                SetState(AgentVmStates.Stopped, exit.Outcome);
+                logger.LogInformation("VM {VmId}: {Outcome}", vmId, exit.Outcome);
+                return;
+            }
+            int restarts;
+            lock (_stateGate) restarts = _restarts;
+            if (restarts >= options.MaxRestarts)
+            {
+                SetState(AgentVmStates.Failed, $"{exit.Outcome}; gave up after {restarts} restart(s)");
+                logger.LogWarning("VM {VmId}: {Outcome}; gave up after {Restarts} restart(s)", vmId, exit.Outcome, restarts);
+                return;
+            }
+            var delay = RestartDelay(restarts);
+            SetState(AgentVmStates.Failed, $"{exit.Outcome}; restarting in {delay.TotalSeconds:0.#} s ({restarts + 1}/{options.MaxRestarts})");
+            logger.LogWarning("VM {VmId}: {Outcome}; restart {Restart}/{Max} in {Delay}", vmId, exit.Outcome, restarts + 1, options.MaxRestarts, delay);
+            try
+            {
+                await Task.Delay(delay, run.Stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            lock (_stateGate) _restarts++;
+        }
+    }
+
+    /// <summary>Starts the process once and waits for it to end; null when it was stopped on purpose.</summary>
+    private async Task<(int Code, string Outcome)?> RunOnceAsync(DesiredVmData spec, Run run)
+    {
+        OsProcess process;
+        lock (run)
+        {
+            if (run.Stopping.IsCancellationRequested) return null;
+            try
+            {
+                process = Spawn(spec, run);
+            }
+            catch (Exception e) when (e is Win32Exception or IOException or InvalidOperationException)
+            {
+                var outcome = $"could not start: {e.Message}";
+                Output.Note(outcome);
+                return (-1, outcome);
+            }
+        }
+        var pid = run.Pid;
+        Output.Note($"started pid {pid} ({run.Limits.Description})");
+        if (spec.Port > 0)
+        {
+            // "running" is what the tenant relies on to connect: with a port, it means the port answers.
+            SetState(AgentVmStates.Provisioning, $"pid {pid}; waiting for port {spec.Port}; {run.Limits.Description}");
+            var answered = await PortAnswersAsync(spec.Port, run.Exited);
+            if (!answered && !run.Exited.IsCompleted) logger.LogWarning("VM {VmId}: port {Port} not answering after {Seconds} s", vmId, spec.Port, PortWait.TotalSeconds);
+        }
+        if (!run.Exited.IsCompleted)
+        {
+            logger.LogInformation("VM {VmId} ({Name}): running as pid {Pid}", vmId, spec.Name, pid);
+            SetState(AgentVmStates.Running, $"pid {pid}; {run.Limits.Description}");
+        }
+        await run.Exited;
+        // Descendants may still hold the output pipes open: they go first, then the last lines are read.
+        KillLeftovers(pid, run.Limits);
+        using (var drained = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            try
+            {
+                await process.WaitForExitAsync(drained.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        var code = process.ExitCode;
+        process.Dispose();
+        if (run.Stopping.IsCancellationRequested) return null;
+        var described = Describe(code, run.Limits);
+        Output.Note(described);
+        return (code, described);
+    }
+
+    private static readonly TimeSpan PortWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Polls the VM's port on loopback until it accepts a connection, the process exits, or the wait ends.</summary>
+    private static async Task<bool> PortAnswersAsync(int port, Task exited)
+    {
+        var deadline = DateTime.UtcNow + PortWait;
+        while (!exited.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port, timeout.Token);
+                return true;
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                await Task.WhenAny(exited, Task.Delay(100));
+            }
+        }
+        return false;
+    }
+
+    private TimeSpan RestartDelay(int restarts) =>
+        TimeSpan.FromTicks(Math.Min(options.MaxRestartBackoff.Ticks, options.RestartBackoff.Ticks << Math.Min(restarts, 20)));
+
+    private string Describe(int code, IVmLimits limits)
+    {
+        var what = code switch
+        {
+            _ when limits.OomKilled() => $"killed by the kernel: out of memory ({limits.Description})",
+            ResourceLimiter.LimitSetupFailedExitCode => $"could not apply resource limits ({limits.Description})",
+            > 128 and < 160 => $"killed by signal {code - 128}",
+            _ => $"exited with code {code}",
+        };
+        var last = Output.LastLine();
+        return last is null ? what : $"{what}; last output: {(last.Length > 200 ? last[..200] + "…" : last)}";
+    }
+
+    private OsProcess Spawn(DesiredVmData spec, Run run)
+    {
+        var workDir = Path.GetDirectoryName(Output.FilePath)!;
+        var start = new ProcessStartInfo("setsid")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workDir,
+        };
+        // setsid execs (the child of .NET is not a group leader), /bin/sh applies the limits and
+        // execs the workload: one pid throughout, which is also the session and process group id.
+        start.ArgumentList.Add("/bin/sh");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(run.Limits.ShellPrelude + "exec \"$@\"");
+        start.ArgumentList.Add("aetherium-vm");
+        var builtIn = string.IsNullOrWhiteSpace(spec.Command);
+        if (builtIn)
+        {
+            foreach (var part in options.SelfCommand) start.ArgumentList.Add(part);
+            foreach (var part in (string[])["vm", "--port", spec.Port.ToString(CultureInfo.InvariantCulture), "--name", spec.Name])
+                start.ArgumentList.Add(part);
+        }
+        else
+        {
+            start.ArgumentList.Add("/bin/sh");
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(spec.Command!);
+        }
+        // A VM never sees the agent's settings, its token least of all.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AETHERIUM_", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(key);
+        start.Environment["AETHERIUM_VM_ID"] = vmId.ToString();
+        start.Environment["AETHERIUM_VM_NAME"] = spec.Name;
+        start.Environment["AETHERIUM_VM_PORT"] = spec.Port.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in run.Limits.Environment) start.Environment[key] = value;
+
+        var process = new OsProcess { StartInfo = start, EnableRaisingEvents = true };
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.Exited += (_, _) => exited.TrySetResult();
+        process.OutputDataReceived += (_, e) => Output.Append("out", e.Data);
+        process.ErrorDataReceived += (_, e) => Output.Append("err", e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.StandardInput.Close();
+        run.Pid = process.Id;
+        run.Exited = exited.Task;
+        return process;
+    }
+
+    /// <summary>Whatever the workload left behind: its process group and, with cgroups, anything that left the group.</summary>
+    private static void KillLeftovers(int pgid, IVmLimits limits)
+    {
+        Posix.KillGroup(pgid, Posix.SigKill);
+        foreach (var pid in limits.Processes()) Posix.Kill(pid, Posix.SigKill);
+    }
+
+    private void SetState(string state, string? reason)
+    {
+        lock (_stateGate)
+        {
+            if (_state == state && _reason == reason) return;
+            _state = state;
+            _reason = reason;
+        }
+        changed();
+    }
+
+    /// <summary>One supervision: from start until stopped or given up, across restarts.</summary>
+    private sealed class Run(IVmLimits limits)
+    {
+        public IVmLimits Limits { get; } = limits;
+        public CancellationTokenSource Stopping { get; } = new();
+        /// <summary>The process running now; also its session and process group id.</summary>
+        public int Pid { get; set; }
+        public Task Exited { get; set; } = Task.CompletedTask;
+        public Task Supervision { get; set; } = Task.CompletedTask;
+
+        /// <summary>SIGTERM to the group, SIGKILL after the grace period, then everything left in the cgroup.</summary>
+        public async Task<string> StopAsync(TimeSpan grace)
+        {
+            int pid;
+            Task exited;
+            lock (this)
+            {
+                Stopping.Cancel();
+                pid = Pid;
+                exited = Exited;
+            }
+            var how = "stopped";
+            if (pid > 0 && !exited.IsCompleted)
+            {
+                Posix.KillGroup(pid, Posix.SigTerm);
+                if (await Task.WhenAny(exited, Task.Delay(grace)) != exited)
+                {
+                    Posix.KillGroup(pid, Posix.SigKill);
+                    how = $"stopped with SIGKILL: still running {grace.TotalSeconds:0.#} s after SIGTERM";
+                    await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(5)));
+                }
+                else
+                {
+                    how = "stopped (SIGTERM)";
+                }
+                KillLeftovers(pid, Limits);
+                for (var i = 0; i < 40 && Posix.GroupMembers(pid).Count > 0; i++) await Task.Delay(50);
+            }
+            await Supervision;
+            await Limits.ReleaseAsync();
+            return how;
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// The agent and its tests are Linux-only: /proc, cgroups, process groups, systemd.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
