@@ -1,0 +1,1 @@
+return await Aetherium.Cli.CliApp.RunAsync(args, Aetherium.Cli.Terminal.FromConsole());

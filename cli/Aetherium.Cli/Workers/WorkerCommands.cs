@@ -1,0 +1,195 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Aetherium.Cli.Output;
+using static Aetherium.Cli.Output.Fields;
+
+namespace Aetherium.Cli.Workers;
+
+/// <summary>workers list|show|create|token|drain|activate (DESIGN §5 "workers").</summary>
+public static class WorkerCommands
+{
+    private static readonly Dictionary<string, string> CreateFields = new()
+    {
+        ["name"] = "name", ["zone"] = "--zone", ["labels"] = "--label", ["max_vms"] = "--max-vms",
+    };
+
+    public static Command Build(Terminal terminal, GlobalOptions options)
+    {
+        var workers = new Command("workers", "Machines enrolled as workers: list, create, enrol (token), drain, activate");
+        workers.Subcommands.Add(List(terminal, options));
+        workers.Subcommands.Add(Show(terminal, options));
+        workers.Subcommands.Add(Create(terminal, options));
+        workers.Subcommands.Add(Token(terminal, options));
+        workers.Subcommands.Add(Drain(terminal, options));
+        workers.Subcommands.Add(Activate(terminal, options));
+        return workers;
+    }
+
+    public static readonly Column[] Columns =
+    [
+        new("ID", w => Text(w, "id")),
+        new("NAME", w => Text(w, "name")),
+        new("ZONE", w => Text(w, "zone")),
+        new("STATUS", w => Text(w, "status")),
+        new("HEALTHY", w => Text(w, "is_healthy")),
+        new("CPU", w => Of(w, "used_cpu_cores", "cpu_cores")),
+        new("MEMORY_MB", w => Of(w, "used_memory_mb", "memory_mb")),
+        new("VMS", w => Of(w, "vm_count", "max_vms")),
+        new("LAST_SEEN", w => Time(w, "last_seen")),
+    ];
+
+    private static Command List(Terminal terminal, GlobalOptions options)
+    {
+        var zone = new Option<string>("--zone") { Description = "Only workers of this zone" };
+        var status = new Option<string>("--status") { Description = "Only workers in this status (pending, installing, active, offline, draining, maintenance)" };
+        var label = Arguments.Labels("Only workers with this label");
+        var page = Arguments.Value<int>("--page", "Page number (from 1)");
+        var limit = Arguments.Value<int>("--limit", "Workers per page (at most 500)");
+        var command = new Command("list", "List the workers you can see (admins: all)") { zone, status, label, page, limit };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var query = Arguments.Query([("zone", i.Get(zone)), ("status", i.Get(status)), .. (i.Get(label) ?? []).Select(l => ("label", (object?)l)),
+                ("page", i.Get(page)), ("limit", i.Get(limit))]);
+            var response = await i.Gateway().SendAsync(HttpMethod.Get, "api/v1/workers" + query, null, ct,
+                new() { ["zone"] = "--zone", ["status"] = "--status", ["label"] = "--label", ["page"] = "--page", ["limit"] = "--limit" });
+            i.Printer.Print(response, o =>
+            {
+                var rows = Items(response.Json, "workers");
+                Printer.Table(o, rows, Columns);
+                Footer(o, rows.Count, response.Json, "workers");
+            });
+        });
+    }
+
+    private static Command Show(Terminal terminal, GlobalOptions options)
+    {
+        var id = Arguments.Id("worker");
+        var command = new Command("show", "Show one worker: status, capacity, usage, agent") { id };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var response = await i.Gateway().SendAsync(HttpMethod.Get, $"api/v1/workers/{i.Get(id)}", null, ct);
+            i.Printer.Print(response, o => Details(o, response.Json));
+        });
+    }
+
+    public static void Details(TextWriter o, JsonNode w) => Printer.Record(o, w,
+        ("ID", x => Text(x, "id")),
+        ("Name", x => Text(x, "name")),
+        ("Status", x => Text(x, "status") + (At(x, "status_reason") is null ? "" : $" ({Text(x, "status_reason")})")),
+        ("Healthy", x => Text(x, "is_healthy")),
+        ("Zone", x => Text(x, "zone")),
+        ("Labels", x => Text(x, "labels")),
+        ("Hostname", x => Text(x, "hostname")),
+        ("Address", x => Text(x, "address")),
+        ("OS", x => Text(x, "os")),
+        ("CPU cores", x => $"{Text(x, "used_cpu_cores")} used of {Text(x, "cpu_cores")} ({Text(x, "cpu_usage_percent")} % busy)"),
+        ("Memory MB", x => $"{Text(x, "used_memory_mb")} used of {Text(x, "memory_mb")} ({Text(x, "memory_usage_percent")} % in use)"),
+        ("Disk GB", x => $"{Text(x, "used_disk_gb")} used of {Text(x, "disk_gb")}"),
+        ("GPUs", x => Items(x, "gpus").Count.ToString()),
+        ("VMs", x => Of(x, "vm_count", "max_vms")),
+        ("Runtimes", x => Text(x, "runtimes")),
+        ("Agent", x => Text(x, "agent_version")),
+        ("Connected", x => Text(x, "websocket_connected")),
+        ("Last seen", x => Time(x, "last_seen")),
+        ("Uptime", x => Text(x, "uptime")),
+        ("Drain deadline", x => Time(x, "drain_deadline")),
+        ("Created", x => Time(x, "created_at")));
+
+    private static Command Create(Terminal terminal, GlobalOptions options)
+    {
+        var name = new Argument<string>("name") { Description = "The worker's name" };
+        var zone = new Option<string>("--zone") { Description = "Its zone (e.g. eu-west-1)" };
+        var label = Arguments.Labels("A label");
+        var maxVms = Arguments.Value<int>("--max-vms", "Most VMs it may run");
+        var command = new Command("create", "Create a worker (pending until its agent connects); then 'aetherium workers token <id>'")
+        {
+            name, zone, label, maxVms,
+        };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var body = new { name = i.Get(name), zone = i.Get(zone), labels = Arguments.LabelMap(i.Get(label)), max_vms = i.Get(maxVms) };
+            var response = await i.Gateway().SendAsync(HttpMethod.Post, "api/v1/workers", body, ct, CreateFields);
+            i.Printer.Print(response, o =>
+            {
+                o.WriteLine($"Worker {Text(response.Json, "id")} created ({Text(response.Json, "status")}).");
+                o.WriteLine($"Next: aetherium workers token {Text(response.Json, "id")}   (prints the install script for the machine)");
+            });
+        });
+    }
+
+    private static Command Token(Terminal terminal, GlobalOptions options)
+    {
+        var id = Arguments.Id("worker");
+        var expiresIn = Arguments.Value<long>("--expires-in", "Token lifetime in seconds (default: the server's, one year)");
+        var script = new Option<bool>("--script") { Description = "Print only the install script (aetherium workers token ID --script > install.sh)" };
+        var command = new Command("token", "Issue a worker token and print the command that installs the agent with it")
+        {
+            id, expiresIn, script,
+        };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var gateway = i.Gateway();
+            var response = await gateway.SendAsync(HttpMethod.Post, $"api/v1/workers/{i.Get(id)}/token", new { expires_in = i.Get(expiresIn) }, ct,
+                new() { ["expires_in"] = "--expires-in" });
+            i.Printer.Print(response, o =>
+            {
+                var installScript = Text(response.Json, "install_script");
+                if (i.Get(script))
+                {
+                    o.Write(installScript);
+                    return;
+                }
+                var controller = Http.GatewayClient.Name(gateway.BaseUrl);
+                o.WriteLine($"Worker:  {Text(response.Json, "worker_id")}");
+                o.WriteLine($"Token:   {Text(response.Json, "token")}");
+                o.WriteLine($"Expires: {Time(response.Json, "expires_at")}");
+                o.WriteLine();
+                o.WriteLine("Install the agent on the machine (as root, needs systemd and the .NET 10 runtime):");
+                o.WriteLine($"  aetherium workers token {Text(response.Json, "worker_id")} --script > install.sh && sudo bash install.sh");
+                o.WriteLine("or run it by hand:");
+                o.WriteLine($"  AETHERIUM_TOKEN='{Text(response.Json, "token")}' aetherium-agent run --controller {controller}");
+                o.WriteLine();
+                o.WriteLine("Install script:");
+                o.Write(installScript);
+            });
+        });
+    }
+
+    private static Command Drain(Terminal terminal, GlobalOptions options)
+    {
+        var id = Arguments.Id("worker");
+        var deadline = Arguments.Value<int>("--deadline-seconds", "Seconds the VMs have to move off (default 3600)");
+        var parallel = Arguments.Value<int>("--max-parallel", "VMs moved at a time (default 1)");
+        var command = new Command("drain", "Stop placing VMs on a worker and move its VMs off") { id, deadline, parallel };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var response = await i.Gateway().SendAsync(HttpMethod.Post, $"api/v1/workers/{i.Get(id)}/drain",
+                new { deadline_seconds = i.Get(deadline), max_parallel = i.Get(parallel) }, ct,
+                new() { ["deadline_seconds"] = "--deadline-seconds", ["max_parallel"] = "--max-parallel" });
+            i.Printer.Print(response, o => StatusLine(o, response.Json));
+        });
+    }
+
+    private static Command Activate(Terminal terminal, GlobalOptions options)
+    {
+        var id = Arguments.Id("worker");
+        var command = new Command("activate", "Bring a draining or maintenance worker back into service") { id };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var response = await i.Gateway().SendAsync(HttpMethod.Post, $"api/v1/workers/{i.Get(id)}/activate", null, ct);
+            i.Printer.Print(response, o => StatusLine(o, response.Json));
+        });
+    }
+
+    private static void StatusLine(TextWriter o, JsonNode answer) =>
+        o.WriteLine($"Worker {Text(answer, "worker_id")}: {Text(answer, "status")}. {Text(answer, "message")}".TrimEnd());
+
+    /// <summary>"3 workers" under a table, or "20 of 57 workers (page 1; --page for more)" when paged.</summary>
+    public static void Footer(TextWriter o, int shown, JsonNode list, string plural)
+    {
+        var total = At(list, "total")?.GetValue<int>() ?? shown;
+        o.WriteLine(total > shown
+            ? $"{shown} of {total} {plural} (page {Text(list, "page")}; --page for more)"
+            : $"{total} {plural}");
+    }
+}
