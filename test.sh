@@ -28,6 +28,14 @@ rc=${PIPESTATUS[0]}
 passed=$(grep -hoE '<Counters [^>]*' "$work"/results/*.trx 2>/dev/null | grep -oE ' passed="[0-9]+"' | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -hoE '<Counters [^>]*' "$work"/results/*.trx 2>/dev/null | grep -oE ' failed="[0-9]+"' | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
 passed=${passed:-0}; failed=${failed:-0}
-if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a crashed test host counts as a failure
+# The failed tests by name, so the end of the log says what broke.
+grep -hoE '<UnitTestResult [^>]*outcome="Failed"' "$work"/results/*.trx 2>/dev/null \
+  | grep -oE 'testName="[^"]*"' | sed -E 's/testName="(.*)"/FAILED: \1/' || true
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # No test failed, yet dotnet test did: a crashed or aborted test host. Say which, and count it.
+  grep -hoE '<ResultSummary outcome="[^"]*"' "$work"/results/*.trx 2>/dev/null | sort | uniq -c || true
+  grep -nE 'Test Run Aborted|aborted|crashed|exited with error|Test Run Failed|error [A-Z]+[0-9]+:|No test is available' "$work/test.log" | head -20 || true
+  failed=1
+fi
 echo "$passed passed, $failed failed"
 [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
