@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 
 /** A value that components follow: `useStore(store)` re-renders them whenever it changes. */
 export class Store<T> {
@@ -26,7 +26,14 @@ export class Store<T> {
 }
 
 export function useStore<T>(store: Store<T>): T {
+  const value = store.get();
   const [, rerender] = useState(0);
-  useEffect(() => store.subscribe(() => rerender((n) => n + 1)), [store]);
-  return store.get();
+  // A layout effect subscribes before any passive effect runs: a child's effect that changes the store
+  // (a Redirect navigating) on the first render would otherwise go unseen, and the page stay blank.
+  useLayoutEffect(() => {
+    const unsubscribe = store.subscribe(() => rerender((n) => n + 1));
+    if (store.get() !== value) rerender((n) => n + 1);
+    return unsubscribe;
+  }, [store]);
+  return value;
 }

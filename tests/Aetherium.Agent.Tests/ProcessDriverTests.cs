@@ -162,7 +162,7 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
         switch (driver.LimitEnforcement)
         {
             case "cgroup-v1":
-                var memoryPath = CgroupOf(pid, "memory");
+                var memoryPath = await CgroupOfAsync(pid, "memory");
                 Assert.EndsWith($"/aetherium-vms/{name}", memoryPath);
                 var memory = "/sys/fs/cgroup/memory" + memoryPath;
                 Assert.Equal((64L * 1024 * 1024).ToString(), File.ReadAllText(Path.Combine(memory, "memory.limit_in_bytes")).Trim());
@@ -171,7 +171,7 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
                 Assert.Contains("cgroup v1: memory 64 MiB", state.Reason);
                 if (state.Reason!.Contains("cpu 1 core(s)"))
                 {
-                    var cpu = "/sys/fs/cgroup/cpu" + CgroupOf(pid, "cpu");
+                    var cpu = "/sys/fs/cgroup/cpu" + await CgroupOfAsync(pid, "cpu");
                     Assert.EndsWith($"/aetherium-vms/{name}", cpu);
                     Assert.Equal("100000", File.ReadAllText(Path.Combine(cpu, "cpu.cfs_quota_us")).Trim());
                     Assert.Equal("100000", File.ReadAllText(Path.Combine(cpu, "cpu.cfs_period_us")).Trim());
@@ -179,7 +179,7 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
                 }
                 break;
             case "cgroup-v2":
-                var dir = "/sys/fs/cgroup" + CgroupOf(pid, "");
+                var dir = "/sys/fs/cgroup" + await CgroupOfAsync(pid, "");
                 Assert.Equal((64L * 1024 * 1024).ToString(), File.ReadAllText(Path.Combine(dir, "memory.max")).Trim());
                 cgroups.Add(dir);
                 break;
@@ -274,9 +274,21 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     /// <summary>A process's cgroup path in one hierarchy ("" = the v2 unified one).</summary>
-    private static string CgroupOf(int pid, string controller) =>
-        File.ReadAllLines($"/proc/{pid}/cgroup").Select(l => l.Split(':', 3))
-            .Single(p => controller.Length == 0 ? p[1].Length == 0 : p[1].Split(',').Contains(controller))[2];
+    /// <summary>
+    /// The process's cgroup of a controller, once it is a VM's: the VM's shell moves itself there first thing,
+    /// which may be a moment after the driver reports it running.
+    /// </summary>
+    private static async Task<string> CgroupOfAsync(int pid, string controller)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var path = File.ReadAllLines($"/proc/{pid}/cgroup").Select(l => l.Split(':', 3))
+                .Single(p => controller.Length == 0 ? p[1].Length == 0 : p[1].Split(',').Contains(controller))[2];
+            if (path.Contains("/aetherium-vms/", StringComparison.Ordinal) || DateTime.UtcNow > deadline) return path;
+            await Task.Delay(20);
+        }
+    }
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -46,9 +46,11 @@ public sealed class AppHostProcess : IAsyncDisposable
             ["NO_COLOR"] = "1",
         };
         foreach (var (k, v) in environment ?? new Dictionary<string, string?>()) env[k] = v;
-        _process = await ChildProcess.StartAsync("dotnet",
+        // SIGINT at its default, as in a terminal: the shutdown tests interrupt it as Ctrl+C does.
+        var (file, arguments) = ChildProcess.WithDefaultSigint("dotnet",
             [AppHostDll, $"--AppHost:DataDirectory={DataDirectory}", $"--Parameters:gateway-port={GatewayPort}", "--Parameters:admin-password=test-admin-password",
-             $"--AppHost:DashboardUrl=http://localhost:{DashboardPort}"],
+             $"--AppHost:DashboardUrl=http://localhost:{DashboardPort}"]);
+        _process = await ChildProcess.StartAsync(file, arguments,
             workingDirectory: RepositoryRoot, environment: env, onOutput: Add, onError: Add);
     }
 

@@ -80,7 +80,9 @@ public sealed class Shell : IDisposable
         // The test runner's own settings are not the user's.
         foreach (var name in System.Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(n => n.StartsWith("AETHERIUM_", StringComparison.Ordinal)))
             environment.TryAdd(name, null);
-        return ChildProcess.StartAsync("dotnet", [CliDll, .. args], workingDirectory: Home, environment: environment,
+        // SIGINT at its default, as in a terminal: InterruptAsync ends a watch as Ctrl+C does.
+        var (file, arguments) = ChildProcess.WithDefaultSigint("dotnet", [CliDll, .. args]);
+        return ChildProcess.StartAsync(file, arguments, workingDirectory: Home, environment: environment,
             onOutput: onOutput, onError: onError);
     }
 

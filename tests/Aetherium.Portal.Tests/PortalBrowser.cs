@@ -19,6 +19,8 @@ public sealed class PortalBrowser : IAsyncDisposable
     private readonly ITestOutputHelper _output;
     private readonly string _test;
 
+    private readonly List<string> _console = [];
+
     public IPage Page { get; }
     /// <summary>Uncaught script errors of the page: a test ends with none.</summary>
     public List<string> ScriptErrors { get; } = [];
@@ -40,6 +42,7 @@ public sealed class PortalBrowser : IAsyncDisposable
     {
         (_playwright, _context, _profile, Page, _output, _test) = (playwright, context, profile, page, output, test);
         page.PageError += (_, e) => ScriptErrors.Add(e);
+        page.Console += (_, m) => { lock (_console) _console.Add($"{m.Type}: {m.Text}"); };
         page.SetDefaultTimeout(30_000);
     }
 
@@ -82,7 +85,14 @@ public sealed class PortalBrowser : IAsyncDisposable
         }
         catch
         {
-            try { await ScreenshotAsync("failure"); }
+            // What the page said and had, beside the screenshot: a blank page shows nothing of why.
+            lock (_console) foreach (var line in _console) _output.WriteLine($"console {line}");
+            foreach (var error in ScriptErrors) _output.WriteLine($"script error: {error}");
+            try
+            {
+                _output.WriteLine($"at {Page.Url}: {await Page.EvaluateAsync<string>("() => document.body.innerHTML.slice(0, 2000)")}");
+                await ScreenshotAsync("failure");
+            }
             catch (PlaywrightException) { /* the page is gone: the original failure says more */ }
             throw;
         }

@@ -81,6 +81,15 @@ public static class ChildProcess
 
     public const int SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
 
+    /// <summary>
+    /// The command line that runs <paramref name="file"/> with SIGINT at its default disposition. A process
+    /// started by a shell without job control (a CI job, `cmd &amp;`) inherits SIGINT ignored, passes that on,
+    /// and .NET then never delivers SIGINT to it; whoever interrupts a child as a terminal's Ctrl+C would
+    /// (the tests of the AppHost and the CLI) must undo that. GNU env 8.31+ does it just before exec.
+    /// </summary>
+    public static (string File, string[] Arguments) WithDefaultSigint(string file, IEnumerable<string> arguments) =>
+        ("env", ["--default-signal=INT", file, .. arguments]);
+
     /// <summary>Sends a signal (Process.Kill is always SIGKILL, which orphans e.g. RabbitMQ's beam).</summary>
     public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
 
