@@ -105,15 +105,17 @@ public sealed class DeleteVmConsumer(SchedulerDbContext db, VmOperations operati
                 db.Publish(new VmDeleted(m.VmId, m.OrganizationId, null, null, now));
                 log.LogInformation("DeleteVm {VmId} arrived before the VM existed; it will not be created", m.VmId);
             }
+            else
+            {
+                // Its CreateVm committed meanwhile (on another replica or consumer: the insert waited for it
+                // and lost); that VM is the one to delete, or it would run past its lease.
+                vm = await operations.LockAsync(m.VmId, ct);
+            }
         }
-        else if (vm.OrganizationId != m.OrganizationId)
-        {
+        if (vm is not null && vm.OrganizationId != m.OrganizationId)
             log.LogWarning("DeleteVm {VmId} names organisation {Organization}, but the VM belongs to another; ignored", m.VmId, m.OrganizationId);
-        }
-        else
-        {
+        else if (vm is not null)
             await operations.DeleteAsync(vm, m.Reason ?? "deleted by lease", ct);
-        }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
