@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Aetherium.Lease.Persistence;
 using Aetherium.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -36,25 +35,5 @@ public sealed class LeaseFactory(ServiceSettings settings) : ServiceFactory<Prog
     {
         base.ConfigureWebHost(builder);
         builder.ConfigureLogging(l => l.AddProvider(Logs));
-    }
-}
-
-/// <summary>Every log line the service writes, formatted, with exceptions.</summary>
-public sealed class LogCapture : ILoggerProvider
-{
-    private readonly ConcurrentQueue<string> _lines = new();
-
-    public IReadOnlyCollection<string> Lines => _lines;
-
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
-
-    public void Dispose() { }
-
-    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
     }
 }
