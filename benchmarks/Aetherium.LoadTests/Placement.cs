@@ -64,9 +64,12 @@ public static class Placement
 
         using var api = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = url };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.User(Guid.NewGuid()));
-        // Warm-up: JIT, connection pools and the image catalog, on a few VMs that are placed like the rest.
-        var warm = await CreateAsync(api, Math.Clamp(vmCount / 50, 20, 200), concurrency, "warm", ct);
-        await WaitAsync(scheduled, unschedulable, warm.Keys, TimeSpan.FromSeconds(60), ct);
+        // Warm-up: connection pools, the image catalog and the JIT. A freshly started process spends its first tens
+        // of seconds recompiling hot code at tier 1 (a fifth of the CPU of a 3,000-VM run went to the JIT thread with a
+        // 40-VM warm-up), which a scheduler that has run for a while no longer pays.
+        var warm = await CreateAsync(api, Math.Clamp(vmCount / 5, 20, 1000), concurrency, "warm", ct);
+        await WaitAsync(scheduled, unschedulable, warm.Keys, TimeSpan.FromSeconds(120), ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), ct); // the tier-1 recompilations queued by the warm-up
         Console.WriteLine($"warm-up: {warm.Count} VMs created and scheduled; load average {Machine.LoadAverage()}");
 
         var cpuBefore = CpuUsage.Now();
