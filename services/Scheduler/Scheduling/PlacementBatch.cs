@@ -55,22 +55,34 @@ public sealed class PlacementBatch(
             return default;
         }
 
+        // The batch reads its tracked VMs back once per worker (desired sets, ports): with automatic change
+        // detection each read compared every property of every tracked row, a third of the scheduler's CPU.
+        // Changes are detected once, before the save.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         var working = (WorkerView[])view.Current.Clone();
         var groups = new Dictionary<int, List<Vm>>();
         var unschedulable = 0;
-        foreach (var vm in batch)
+        placer.BeginBatch();
+        try
         {
-            var request = PlacementRequests.For(vm, images, _options.Scoring);
-            var result = placer.Place(request, working);
-            if (!result.Placed)
+            foreach (var vm in batch)
             {
-                MarkUnschedulable(vm, result.Reason, checkedAt, now);
-                unschedulable++;
-                continue;
+                var request = PlacementRequests.For(vm, images, _options.Scoring);
+                var result = placer.Place(request, working);
+                if (!result.Placed)
+                {
+                    MarkUnschedulable(vm, result.Reason, checkedAt, now);
+                    unschedulable++;
+                    continue;
+                }
+                working[result.Index] = working[result.Index].Allocate(request);
+                if (!groups.TryGetValue(result.Index, out var group)) groups[result.Index] = group = [];
+                group.Add(vm);
             }
-            working[result.Index] = working[result.Index].Allocate(request);
-            if (!groups.TryGetValue(result.Index, out var group)) groups[result.Index] = group = [];
-            group.Add(vm);
+        }
+        finally
+        {
+            placer.EndBatch(working.Length);
         }
 
         var placed = 0;
@@ -91,6 +103,7 @@ public sealed class PlacementBatch(
             committed.Add(row);
             placed += vms.Count;
         }
+        db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
