@@ -80,6 +80,28 @@ public sealed class SamplingTests
     }
 
     [Fact]
+    public void The_vms_of_one_batch_are_packed_into_one_window_and_the_next_batch_scans_past_it()
+    {
+        var workers = Enumerable.Range(0, 1000).Select(n => Worker(n, cpu: 8)).ToArray();
+        var placer = new Placer(new PlacementSettings(100, 5), new FixedRandom(250));
+        var chosen = new List<Guid>();
+        placer.BeginBatch();
+        for (var i = 0; i < 16; i++)
+        {
+            var request = Request(cpu: 1);
+            var result = placer.Place(request, workers);
+            workers[result.Index] = workers[result.Index].Allocate(request);
+            chosen.Add(result.WorkerId!.Value);
+        }
+        placer.EndBatch(workers.Length);
+        // Bin-packing within the batch's window (workers 250-349): the first worker is filled, then the next one,
+        // instead of 16 VMs on 16 workers as rotating scans would spread them.
+        Assert.Equal(Enumerable.Repeat(Id(250), 8).Concat(Enumerable.Repeat(Id(251), 8)), chosen);
+        // The next scan starts past the widest scan of the batch (101 workers once worker 250 was full).
+        Assert.Equal(Id(351), placer.Place(Request(cpu: 1, scoring: ScoringMode.Spread), workers).WorkerId);
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_decisions()
     {
         var random = new Random(42);
