@@ -34,9 +34,13 @@ public sealed class LiveStreamTests(GatewayFixture system, ITestOutputHelper out
         return (await Api.ReadAsync(response, status), at);
     }
 
+    /// <summary>Events timed from the response of the call that caused them (<see cref="AssertPrompt"/>).</summary>
+    private readonly HashSet<LiveMessage> _timedByResponse = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>The event came within a second of the response of the call that caused it (before it, even, counts).</summary>
     private TimeSpan AssertPrompt(LiveMessage message, TimeSpan responseAt, string what)
     {
+        _timedByResponse.Add(message);
         var delay = message.ReceivedAt - responseAt;
         output.WriteLine($"{what}: {message.Type} {delay.TotalMilliseconds:0} ms after the API's response ({message.SinceOccurred.TotalMilliseconds:0} ms after it occurred)");
         Assert.True(delay < Second, $"{what}: {message.Type} came {delay.TotalMilliseconds:0} ms after the response ({message.SinceOccurred.TotalMilliseconds:0} ms after it occurred)");
@@ -140,11 +144,13 @@ public sealed class LiveStreamTests(GatewayFixture system, ITestOutputHelper out
         }
 
         output.WriteLine($"{delays.Count} events caused by API calls: mean {delays.Average(d => d.TotalMilliseconds):0} ms, max {delays.Max().TotalMilliseconds:0} ms after the response");
-        // Every event, also those of the agent's and the scheduler's doing, within a second of the change it tells of.
+        // Every other event, those of the agent's and the scheduler's doing, within a second of the change it tells
+        // of. (An API-caused event's occurred_at is stamped when the request began: its own time in the service is
+        // not the stream's, so those are held to a second after the response, above.)
         var events = live.Events.ToList();
         foreach (var e in events) output.WriteLine($"{e.Id,3} {e.Type,-24} {e.SinceOccurred.TotalMilliseconds,6:0} ms after it occurred");
         bool OfWarmUp(LiveMessage e) => new[] { "lease_id", "vm_id" }.Any(k => e.Body[k] is JsonValue v && warmUpIds.Contains(v.GetValue<string>()));
-        Assert.All(events.Where(e => !OfWarmUp(e)), e => Assert.True(e.SinceOccurred < Second, $"{e.Type} came {e.SinceOccurred.TotalMilliseconds:0} ms after it occurred"));
+        Assert.All(events.Where(e => !OfWarmUp(e) && !_timedByResponse.Contains(e)), e => Assert.True(e.SinceOccurred < Second, $"{e.Type} came {e.SinceOccurred.TotalMilliseconds:0} ms after it occurred"));
         // Only this organisation's events, numbered 1, 2, 3… in the order they came.
         Assert.All(events, e => Assert.Equal(tenant.OrganizationId.ToString(), e.OrganizationId));
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long?)i), events.Select(e => e.Id));
@@ -222,8 +228,10 @@ public sealed class LiveStreamTests(GatewayFixture system, ITestOutputHelper out
         await using var sse = await SseStream.OpenAsync(Gateway, tenant.AccessToken);
         Assert.Equal([second], Ids(await SnapshotAsync(sse), "workers"));
         var third = Id(await Api.ReadAsync(await http.PostAsJsonAsync("/api/v1/workers", new { name = "after" }), 201));
-        var next = await sse.WaitForAsync("worker.created", d => d["worker"]!["worker_id"]!.GetValue<string>() == third, "a new worker after reconnecting");
-        Assert.Equal(1, next.Id); // each connection numbers its own events
+        await sse.WaitForAsync("worker.created", d => d["worker"]!["worker_id"]!.GetValue<string>() == third, "a new worker after reconnecting");
+        // Each connection numbers its own events from 1. (An event of what changed while away may still come after the
+        // snapshot that already shows it: at least once, and harmless to a client that applies it.)
+        Assert.Equal(Enumerable.Range(1, sse.Events.Count()).Select(i => (long?)i), sse.Events.Select(e => e.Id));
     }
 
     [Fact]
