@@ -30,8 +30,9 @@ public static class DatabaseExtensions
             var source = new NpgsqlDataSourceBuilder(cs);
             // Every service runs the same few statements over and over (lists, outbox polls, heartbeat flushes,
             // placement): prepared once per connection, PostgreSQL stops parsing and planning them each time,
-            // which was half of its CPU under a read load. A connection string that sets it wins.
-            if (!cs.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            // which was half of its CPU under a read load. A connection string that sets either setting wins,
+            // in any of Npgsql's spellings ("Max Auto Prepare", "MaxAutoPrepare", "Auto Prepare Min Usages").
+            if (!cs.Replace(" ", "").Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
             {
                 source.ConnectionStringBuilder.MaxAutoPrepare = 64;
                 source.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
