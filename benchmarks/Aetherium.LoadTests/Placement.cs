@@ -28,19 +28,21 @@ public static class Placement
         var workers = new Option<int>("--workers") { Description = "Active workers the scheduler places on", DefaultValueFactory = _ => 10_000 };
         var vms = new Option<int>("--vms") { Description = "VMs created through POST /api/v1/vms", DefaultValueFactory = _ => 5_000 };
         var concurrency = new Option<int>("--concurrency") { Description = "POST requests in flight", DefaultValueFactory = _ => 32 };
+        var warmup = new Option<int?>("--warmup") { Description = "VMs placed before the measurement (default: a fifth of --vms, 20 to 1,000)" };
         var command = new Command("placement", "VMs placed/s end to end: POST /api/v1/vms until VmScheduled, over a fleet of workers")
         {
-            workers, vms, concurrency,
+            workers, vms, concurrency, warmup,
         };
-        command.SetAction((r, ct) => RunAsync(r.GetValue(workers), r.GetValue(vms), r.GetValue(concurrency), ct));
+        command.SetAction((r, ct) => RunAsync(r.GetValue(workers), r.GetValue(vms), r.GetValue(concurrency),
+            r.GetValue(warmup) ?? Math.Clamp(r.GetValue(vms) / 5, 20, 1000), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int workerCount, int vmCount, int concurrency, CancellationToken ct)
+    private static async Task<int> RunAsync(int workerCount, int vmCount, int concurrency, int warmupCount, CancellationToken ct)
     {
-        if (workerCount < 1 || vmCount < 1 || concurrency < 1)
+        if (workerCount < 1 || vmCount < 1 || concurrency < 1 || warmupCount < 1)
         {
-            Console.Error.WriteLine("--workers, --vms and --concurrency must be at least 1");
+            Console.Error.WriteLine("--workers, --vms, --concurrency and --warmup must be at least 1");
             return 2;
         }
         Console.WriteLine($"placement: {vmCount} VMs over {workerCount} workers, {concurrency} POSTs in flight; " +
@@ -67,18 +69,21 @@ public static class Placement
         // Warm-up: connection pools, the image catalog and the JIT. A freshly started process spends its first tens
         // of seconds recompiling hot code at tier 1 (a fifth of the CPU of a 3,000-VM run went to the JIT thread with a
         // 40-VM warm-up), which a scheduler that has run for a while no longer pays.
-        var warm = await CreateAsync(api, Math.Clamp(vmCount / 5, 20, 1000), concurrency, "warm", ct);
+        var warm = await CreateAsync(api, warmupCount, concurrency, "warm", ct);
         await WaitAsync(scheduled, unschedulable, warm.Keys, TimeSpan.FromSeconds(120), ct);
         await Task.Delay(TimeSpan.FromSeconds(2), ct); // the tier-1 recompilations queued by the warm-up
         Console.WriteLine($"warm-up: {warm.Count} VMs created and scheduled; load average {Machine.LoadAverage()}");
 
         var cpuBefore = CpuUsage.Now();
+        var jitBefore = (Methods: System.Runtime.JitInfo.GetCompiledMethodCount(), Time: System.Runtime.JitInfo.GetCompilationTime());
         var first = DateTimeOffset.UtcNow;
         var posting = Stopwatch.StartNew();
         var sent = await CreateAsync(api, vmCount, concurrency, "bench", ct);
         var accepted = posting.Elapsed;
         await WaitAsync(scheduled, unschedulable, sent.Keys, TimeSpan.FromSeconds(120 + vmCount / 100.0), ct);
         var cpuAfter = CpuUsage.Now();
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore.Methods;
+        var jitTime = System.Runtime.JitInfo.GetCompilationTime() - jitBefore.Time;
 
         var placedAt = sent.Keys.Select(scheduled.Received).Where(t => t is not null).Select(t => t!.Value).ToList();
         var missing = vmCount - placedAt.Count;
@@ -93,7 +98,8 @@ public static class Placement
             .Where(kv => scheduled.Received(kv.Key) is not null)
             .Select(kv => scheduled.Received(kv.Key)!.Value - kv.Value.SentAt)).Summary());
         Console.WriteLine($"CPU from the first POST to the last VmScheduled: {cpuAfter.Since(cpuBefore)} (this process is the scheduler and the client), " +
-                          $"{(cpuAfter.Total - cpuBefore.Total).TotalMilliseconds / vmCount:0.00} ms per VM");
+                          $"{(cpuAfter.Total - cpuBefore.Total).TotalMilliseconds / vmCount:0.00} ms per VM; " +
+                          $"the JIT compiled {jitMethods} methods meanwhile ({jitTime.TotalSeconds:0.0} s in the JIT: hot code still tiering up, which a process that has run longer no longer pays)");
         Console.WriteLine($"not scheduled: {missing} (of which unschedulable: {notPlaced}); VmScheduled duplicates: {scheduled.Duplicates}; " +
                           $"{Machine.ThisProcessMemory()}; load average {Machine.LoadAverage()}");
         return missing == 0 && scheduled.Duplicates == 0 ? 0 : 1;

@@ -16,31 +16,42 @@ namespace Aetherium.Scheduler.Scheduling;
 public static class DesiredStates
 {
     /// <summary>
-    /// Adds <paramref name="delta"/> to the worker's allocation and bumps its desired version, but only
-    /// if the worker is active and everything still fits (optimistic concurrency against other replicas).
-    /// Returns the updated row, or null when the database refused.
+    /// Adds each worker's delta to its allocation and bumps its desired version, in one statement for all of
+    /// them, but only where the worker is active and everything still fits (optimistic concurrency against
+    /// other replicas). The rows are locked first in id order, so two replicas allocating on overlapping
+    /// workers wait for each other instead of deadlocking. Returns the updated rows by id; a worker missing
+    /// from it was refused.
     /// </summary>
-    public static async Task<SchedulerWorker?> TryAllocateAsync(SchedulerDbContext db, Guid workerId, Allocation delta, int portRangeSize, CancellationToken ct)
+    public static async Task<Dictionary<Guid, SchedulerWorker>> TryAllocateAsync(SchedulerDbContext db,
+        IReadOnlyList<(Guid WorkerId, Allocation Delta)> deltas, int portRangeSize, CancellationToken ct)
     {
+        var ids = deltas.Select(d => d.WorkerId).ToArray();
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM scheduler_workers WHERE id = ANY({ids}) ORDER BY id FOR UPDATE", ct);
+        var cpu = deltas.Select(d => d.Delta.Cpu).ToArray();
+        var memory = deltas.Select(d => d.Delta.MemoryMb).ToArray();
+        var disk = deltas.Select(d => d.Delta.DiskGb).ToArray();
+        var gpus = deltas.Select(d => d.Delta.Gpus).ToArray();
+        var vms = deltas.Select(d => d.Delta.Vms).ToArray();
         var rows = await db.Workers.FromSql($"""
-            UPDATE scheduler_workers SET
-                allocated_cpu = allocated_cpu + {delta.Cpu},
-                allocated_memory_mb = allocated_memory_mb + {delta.MemoryMb},
-                allocated_disk_gb = allocated_disk_gb + {delta.DiskGb},
-                allocated_gpus = allocated_gpus + {delta.Gpus},
-                vm_count = vm_count + {delta.Vms},
-                desired_version = desired_version + 1,
+            UPDATE scheduler_workers AS w SET
+                allocated_cpu = w.allocated_cpu + d.cpu,
+                allocated_memory_mb = w.allocated_memory_mb + d.memory_mb,
+                allocated_disk_gb = w.allocated_disk_gb + d.disk_gb,
+                allocated_gpus = w.allocated_gpus + d.gpus,
+                vm_count = w.vm_count + d.vms,
+                desired_version = w.desired_version + 1,
                 updated_at = clock_timestamp()
-            WHERE id = {workerId}
-              AND status = 'active'
-              AND allocated_cpu + {delta.Cpu} <= cpu_cores
-              AND allocated_memory_mb + {delta.MemoryMb} <= memory_mb
-              AND allocated_disk_gb + {delta.DiskGb} <= disk_gb
-              AND allocated_gpus + {delta.Gpus} <= gpu_count
-              AND vm_count + {delta.Vms} <= CASE WHEN max_vms > 0 THEN LEAST(max_vms, {portRangeSize}) ELSE {portRangeSize} END
-            RETURNING *
+            FROM unnest({ids}, {cpu}, {memory}, {disk}, {gpus}, {vms}) AS d(id, cpu, memory_mb, disk_gb, gpus, vms)
+            WHERE w.id = d.id
+              AND w.status = 'active'
+              AND w.allocated_cpu + d.cpu <= w.cpu_cores
+              AND w.allocated_memory_mb + d.memory_mb <= w.memory_mb
+              AND w.allocated_disk_gb + d.disk_gb <= w.disk_gb
+              AND w.allocated_gpus + d.gpus <= w.gpu_count
+              AND w.vm_count + d.vms <= CASE WHEN w.max_vms > 0 THEN LEAST(w.max_vms, {portRangeSize}) ELSE {portRangeSize} END
+            RETURNING w.*
             """).AsNoTracking().ToListAsync(ct);
-        return rows.SingleOrDefault();
+        return rows.ToDictionary(r => r.Id);
     }
 
     /// <summary>
