@@ -37,6 +37,12 @@ public static class DatabaseExtensions
                 source.ConnectionStringBuilder.MaxAutoPrepare = 64;
                 source.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
             }
+            // A pooled connection is reset when it goes back (six statements before the next command: RESET ALL,
+            // DISCARD SEQUENCES, UNLISTEN *, ... a tenth of PostgreSQL's statements under the placement load). No
+            // pooled connection carries session state here: the advisory locks on them are transaction-scoped, and
+            // LISTEN and the detector's session lock use their own unpooled connections.
+            if (!cs.Replace(" ", "").Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
+                source.ConnectionStringBuilder.NoResetOnClose = true;
             // Commands with no request or message around them are background loops (outbox relay, expiry,
             // heartbeat flushes) polling several times a second: traced, they would bury every user's trace.
             return source
