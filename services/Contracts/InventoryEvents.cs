@@ -38,5 +38,12 @@ public sealed record WorkerCapacityChanged(WorkerSnapshot Worker, DateTimeOffset
 
 public sealed record WorkerDeleted(WorkerSnapshot Worker, DateTimeOffset OccurredAt);
 
+/// <summary>
+/// A worker's agent reported (in a heartbeat) that it has applied desired version <paramref name="DesiredVersion"/>
+/// of its VM set: whatever that version left out no longer runs there. Published when the applied version grows,
+/// so a deletion is confirmed even when no VM report follows it (the worker's last VM).
+/// </summary>
+public sealed record WorkerDesiredStateApplied(Guid WorkerId, long DesiredVersion, DateTimeOffset OccurredAt);
+
 /// <summary>An agent reported a VM in a state different from the last one reported.</summary>
 public sealed record VmObserved(Guid VmId, Guid WorkerId, string State, string? Reason, long DesiredVersion, DateTimeOffset ObservedAt);

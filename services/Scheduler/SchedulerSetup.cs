@@ -16,6 +16,7 @@ public static class SchedulerSetup
     {
         bus.AddConsumer<WorkerEventsConsumer>();
         bus.AddConsumer<VmObservedConsumer>();
+        bus.AddConsumer<DesiredStateAppliedConsumer>();
         bus.AddConsumer<CreateVmConsumer>();
         bus.AddConsumer<DeleteVmConsumer>();
     }

@@ -90,6 +90,29 @@ public sealed class DesiredStateTests(InventoryFixture fx) : IClassFixture<Inven
     }
 
     [Fact]
+    public async Task A_newer_applied_desired_version_is_published_once_even_when_the_agent_runs_no_vm()
+    {
+        using var api = fx.Factory.As(Tenant.New().Token);
+        var (id, token, _) = await api.EnrollAsync("applied");
+        var (agent, _) = await TestAgent.JoinAsync(fx.Factory, token);
+        await using var _ = agent;
+        await fx.Bus.PublishAsync(new WorkerDesiredStateChanged(id, 2, [Vm(Guid.NewGuid(), "last")], DateTimeOffset.UtcNow));
+        await agent.WaitForAsync(FrameTypes.DesiredState);
+        await agent.HeartbeatAsync(2);
+        await fx.Bus.WaitForAsync<WorkerDesiredStateApplied>(e => e.WorkerId == id && e.DesiredVersion == 2);
+
+        // Its last VM deleted: the set is empty, the heartbeat names no VM, and only the version tells it was applied.
+        await fx.Bus.PublishAsync(new WorkerDesiredStateChanged(id, 3, [], DateTimeOffset.UtcNow));
+        await agent.WaitForAsync(FrameTypes.DesiredState, skip: 1);
+        for (var i = 0; i < 3; i++) await agent.HeartbeatAsync(3);
+        var applied = await fx.Bus.WaitForAsync<WorkerDesiredStateApplied>(e => e.WorkerId == id && e.DesiredVersion == 3);
+        Assert.Equal(id, applied.WorkerId);
+        await Task.Delay(1500); // the flusher's next batches
+        Assert.Single(fx.Bus.Received<WorkerDesiredStateApplied>(), e => e.WorkerId == id && e.DesiredVersion == 3);
+        Assert.Single(fx.Bus.Received<WorkerDesiredStateApplied>(), e => e.WorkerId == id && e.DesiredVersion == 2);
+    }
+
+    [Fact]
     public async Task Vm_states_reported_by_the_agent_are_shown_and_published_only_when_they_change()
     {
         using var api = fx.Factory.As(Tenant.New().Token);

@@ -12,7 +12,7 @@ public class InventoryFixture : IAsyncLifetime
     public static readonly Type[] Observed =
     [
         typeof(WorkerCreated), typeof(WorkerRegistered), typeof(WorkerStatusChanged), typeof(WorkerCapacityChanged),
-        typeof(WorkerDeleted), typeof(VmObserved), typeof(RevokeWorkerTokens),
+        typeof(WorkerDeleted), typeof(VmObserved), typeof(WorkerDesiredStateApplied), typeof(RevokeWorkerTokens),
     ];
 
     public InventoryFactory Factory { get; private set; } = null!;

@@ -11,6 +11,9 @@ public sealed record VmObservation(Guid WorkerId, VmActualState Vm, DateTimeOffs
 
 public sealed record MetricsReport(Guid WorkerId, MetricsData Data, DateTimeOffset At);
 
+/// <summary>A worker's agent reported a newer applied desired version than this replica saw before.</summary>
+public sealed record AppliedVersion(Guid WorkerId, long Version, DateTimeOffset At);
+
 /// <summary>
 /// Heartbeats are absorbed in memory and written in batches (DESIGN §9): only the newest sample of each
 /// worker is kept, so memory is one entry per worker however fast it reports, and a write that fails
@@ -24,12 +27,24 @@ public sealed class TelemetryBuffer
     private readonly object _queues = new();
     private List<VmObservation> _observations = [];
     private List<MetricsReport> _metrics = [];
+    private List<AppliedVersion> _applied = [];
     // What this replica last saw of each worker's VMs, so unchanged reports cost no write.
     private readonly ConcurrentDictionary<Guid, Dictionary<Guid, VmActualState>> _lastSeen = new();
+    // The newest desired version each worker's agent said it applied, so that only growth is published.
+    private readonly ConcurrentDictionary<Guid, long> _lastApplied = new();
 
     public int PendingHeartbeats => _heartbeats.Count;
 
-    public void AddHeartbeat(Guid workerId, HeartbeatSample sample) => _heartbeats[workerId] = sample;
+    public void AddHeartbeat(Guid workerId, HeartbeatSample sample)
+    {
+        _heartbeats[workerId] = sample;
+        if (sample.AppliedDesiredVersion <= 0) return;
+        var grew = false;
+        _lastApplied.AddOrUpdate(workerId, _ => { grew = true; return sample.AppliedDesiredVersion; },
+            (_, last) => { grew = sample.AppliedDesiredVersion > last; return Math.Max(last, sample.AppliedDesiredVersion); });
+        if (grew)
+            lock (_queues) _applied.Add(new AppliedVersion(workerId, sample.AppliedDesiredVersion, sample.At));
+    }
 
     /// <summary>Queues every VM whose state, reason, restarts or generation changed since the last report seen here.</summary>
     public void AddVmStates(Guid workerId, IReadOnlyList<VmActualState>? vms, DateTimeOffset at)
@@ -54,7 +69,11 @@ public sealed class TelemetryBuffer
     }
 
     /// <summary>A new agent run starts from nothing known: its first report is compared with the database instead.</summary>
-    public void ForgetVms(Guid workerId) => _lastSeen.TryRemove(workerId, out _);
+    public void ForgetVms(Guid workerId)
+    {
+        _lastSeen.TryRemove(workerId, out _);
+        _lastApplied.TryRemove(workerId, out _);
+    }
 
     /// <summary>Drops a worker's unwritten heartbeat (it said goodbye: that sample must not revive it).</summary>
     public void DiscardHeartbeat(Guid workerId) => _heartbeats.TryRemove(workerId, out _);
@@ -66,12 +85,14 @@ public sealed class TelemetryBuffer
             if (_heartbeats.TryRemove(key, out var sample)) heartbeats.Add(new(key, sample));
         List<VmObservation> observations;
         List<MetricsReport> metrics;
+        List<AppliedVersion> applied;
         lock (_queues)
         {
             (observations, _observations) = (_observations, []);
             (metrics, _metrics) = (_metrics, []);
+            (applied, _applied) = (_applied, []);
         }
-        return new Batch(heartbeats, observations, metrics);
+        return new Batch(heartbeats, observations, metrics, applied);
     }
 
     /// <summary>Puts back a batch that could not be written; newer heartbeats that arrived since win.</summary>
@@ -84,11 +105,13 @@ public sealed class TelemetryBuffer
         {
             _observations.InsertRange(0, batch.Observations);
             _metrics.InsertRange(0, batch.Metrics);
+            _applied.InsertRange(0, batch.Applied);
         }
     }
 
-    public sealed record Batch(List<KeyValuePair<Guid, HeartbeatSample>> Heartbeats, List<VmObservation> Observations, List<MetricsReport> Metrics)
+    public sealed record Batch(List<KeyValuePair<Guid, HeartbeatSample>> Heartbeats, List<VmObservation> Observations, List<MetricsReport> Metrics,
+        List<AppliedVersion> Applied)
     {
-        public bool IsEmpty => Heartbeats.Count == 0 && Observations.Count == 0 && Metrics.Count == 0;
+        public bool IsEmpty => Heartbeats.Count == 0 && Observations.Count == 0 && Metrics.Count == 0 && Applied.Count == 0;
     }
 }

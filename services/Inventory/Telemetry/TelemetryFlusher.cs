@@ -79,6 +79,8 @@ public sealed class TelemetryFlusher(
 
         foreach (var o in observed)
             db.Publish(new VmObserved(o.VmId, o.WorkerId, o.State, o.Reason, o.DesiredVersion, o.ObservedAt));
+        foreach (var a in batch.Applied)
+            db.Publish(new WorkerDesiredStateApplied(a.WorkerId, a.Version, a.At));
         if (resumed.Count > 0)
         {
             var now = clock.GetUtcNow();

@@ -29,7 +29,7 @@ public sealed class VmObservedConsumer(SchedulerDbContext db, VmOperations opera
         var vm = await operations.LockAsync(m.VmId, ct);
         var now = time.GetUtcNow();
         if (vm is not null) Apply(vm, m, now);
-        if (m.DesiredVersion > 0) await ConfirmRemovalsAsync(m, now, ct);
+        if (m.DesiredVersion > 0) await Removals.ConfirmAsync(db, m.WorkerId, m.DesiredVersion, now, ct, except: m.VmId);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
@@ -70,18 +70,5 @@ public sealed class VmObservedConsumer(SchedulerDbContext db, VmOperations opera
             vm.MigrationReason = null;
             signals.Reschedule.Notify();
         }
-    }
-
-    /// <summary>
-    /// The agent has applied desired version <c>m.DesiredVersion</c>: VMs deleted from that worker at or before
-    /// it no longer run there. Rows locked by someone else are left to the next report or the timeout.
-    /// </summary>
-    private async Task ConfirmRemovalsAsync(VmObserved m, DateTimeOffset now, CancellationToken ct)
-    {
-        var removed = await db.Vms.FromSql($"""
-            SELECT * FROM vms WHERE worker_id = {m.WorkerId} AND status = 'deleting' AND desired_version <= {m.DesiredVersion} AND id <> {m.VmId}
-            FOR UPDATE SKIP LOCKED
-            """).ToListAsync(ct);
-        foreach (var vm in removed) VmStates.Deleted(db, vm, vm.StatusReason, now);
     }
 }

@@ -54,3 +54,35 @@ public sealed class DeletionTests(ShortDeleteTimeoutHost fixture) : IClassFixtur
         await Host.Bus.WaitForAsync<VmDeleted>(e => e.VmId == vm.Id);
     }
 }
+
+/// <summary>How a deletion ends when the agent confirms it, with the default 30 s confirmation timeout.</summary>
+public sealed class ConfirmedDeletionTests(DeletionHost fixture) : IClassFixture<DeletionHost>
+{
+    private SchedulerHost Host => fixture.Host;
+
+    [Fact]
+    public async Task A_deletion_is_confirmed_at_once_when_the_agent_says_it_applied_the_set_without_the_vm()
+    {
+        var zone = "last-vm";
+        var worker = await Host.Inventory.AddWorkerAsync(zone);
+        var tenant = new Tenant(Host);
+        var vm = await tenant.CreateVmAsync("only", new { image_id = "debian-12", zone });
+        await tenant.WaitForStatusAsync(vm.Id, VmStatus.Running);
+        Host.Inventory.Hold(worker); // no VM report follows: the worker runs nothing any more
+
+        using (var delete = await tenant.Http.DeleteAsync($"/api/v1/vms/{vm.Id}")) Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        var emptied = await Host.Bus.WaitForAsync<WorkerDesiredStateChanged>(e => e.WorkerId == worker && e.Vms.Count == 0);
+        Assert.Equal(VmStatus.Deleting, (await tenant.GetVmAsync(vm.Id)).Status);
+        // A version before the deletion confirms nothing.
+        await Host.Bus.PublishAsync(new WorkerDesiredStateApplied(worker, emptied.Version - 1, DateTimeOffset.UtcNow));
+        await Task.Delay(1000);
+        Assert.Equal(VmStatus.Deleting, (await tenant.GetVmAsync(vm.Id)).Status);
+
+        // What inventory publishes when the agent's heartbeat says it applied the empty set.
+        await Host.Bus.PublishAsync(new WorkerDesiredStateApplied(worker, emptied.Version, DateTimeOffset.UtcNow));
+        await tenant.WaitForStatusAsync(vm.Id, VmStatus.Deleted, seconds: 15); // the confirmation timeout is 30 s
+        await Host.Bus.WaitForAsync<VmDeleted>(e => e.VmId == vm.Id);
+    }
+}
+
+public sealed class DeletionHost : HostFixture;
