@@ -28,7 +28,10 @@ public sealed class CreateVmConsumer(SchedulerDbContext db, ImageCatalog catalog
         var failed = vm is null;
         vm ??= Refused(m, v, now);
 
-        // ON CONFLICT DO NOTHING: the same command twice, or a DeleteVm that overtook it, wins.
+        // The row and its events commit together (a redelivered command finds the row and publishes nothing, so
+        // the events must not be lost between the two). ON CONFLICT DO NOTHING: the same command twice, or a
+        // DeleteVm that overtook it, wins; a concurrent DeleteVm's insert waits for this commit and then deletes it.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var inserted = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO vms (id, organization_id, lease_id, name, status, status_reason, cpu_cores, memory_mb, disk_gb, image_id,
                 requires_gpu, gpu_count, zone, labels, runtime, command, scoring, power_state, generation, version, desired_version,
@@ -41,6 +44,7 @@ public sealed class CreateVmConsumer(SchedulerDbContext db, ImageCatalog catalog
         if (inserted == 0)
         {
             log.LogInformation("CreateVm {VmId}: the VM already exists; nothing to do", m.VmId);
+            await tx.CommitAsync(ct);
             return;
         }
         db.Publish(new VmRequested(vm.Id, vm.OrganizationId, vm.LeaseId, vm.Name, vm.Spec, now));
@@ -50,6 +54,7 @@ public sealed class CreateVmConsumer(SchedulerDbContext db, ImageCatalog catalog
             log.LogWarning("CreateVm {VmId} refused: {Reason}", m.VmId, vm.StatusReason);
         }
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         signals.Placement.Notify();
     }
 

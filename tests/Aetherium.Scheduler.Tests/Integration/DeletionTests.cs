@@ -1,6 +1,9 @@
 using System.Net;
 using Aetherium.Contracts;
+using Aetherium.Scheduler.Persistence;
 using Aetherium.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Aetherium.Scheduler.Tests.Integration;
@@ -86,3 +89,39 @@ public sealed class ConfirmedDeletionTests(DeletionHost fixture) : IClassFixture
 }
 
 public sealed class DeletionHost : HostFixture;
+
+/// <summary>A DeleteVm that runs while its CreateVm's insert is not yet committed (on another replica or consumer).</summary>
+public sealed class CreateDeleteRaceTests(DeletionHost fixture) : IClassFixture<DeletionHost>
+{
+    [Fact]
+    public async Task A_delete_that_waits_for_a_create_still_being_committed_deletes_the_vm()
+    {
+        var host = fixture.Host;
+        var vm = Guid.NewGuid();
+        var organization = Guid.NewGuid();
+        await using var scope = host.Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SchedulerDbContext>();
+
+        // CreateVm's insert, held open: the VM exists for nobody but this transaction yet.
+        await using (var create = await db.Database.BeginTransactionAsync())
+        {
+            var now = DateTimeOffset.UtcNow;
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO vms (id, organization_id, name, status, cpu_cores, memory_mb, disk_gb, image_id, requires_gpu, gpu_count, zone,
+                    labels, power_state, generation, version, desired_version, queued_at, created_at, updated_at)
+                VALUES ({vm}, {organization}, 'raced', 'pending', 1, 512, 5, 'debian-12', false, 0, 'nowhere', {"{}"}::jsonb, 'running', 0, 1, 0,
+                    {now}, {now}, {now})
+                """);
+            await host.Bus.PublishAsync(new DeleteVm(vm, organization, "lease released"));
+            await Task.Delay(1500); // the DeleteVm runs now: finding no row, its tombstone insert waits on this one
+            await create.CommitAsync();
+        }
+
+        // It lost the insert, so it deletes the VM that was created; the VM must not live past its lease.
+        var deleted = await host.Bus.WaitForAsync<VmDeleted>(e => e.VmId == vm, TimeSpan.FromSeconds(20));
+        Assert.Equal(organization, deleted.OrganizationId);
+        var row = await db.Vms.AsNoTracking().SingleAsync(v => v.Id == vm);
+        Assert.Equal(VmStatus.Deleted, row.Status);
+        Assert.Equal("raced", row.Name); // the created VM, not a tombstone
+    }
+}
