@@ -15,6 +15,7 @@ public sealed class CliSystem : SystemFixture
 
     protected override void Configure(DistributedApplicationBuilder builder) => builder
         .SetEnvironment(AetheriumModel.Inventory, "Inventory__HeartbeatInterval", "00:00:01")
+        .SetEnvironment(AetheriumModel.Inventory, "Inventory__MetricsInterval", "00:00:02") // `workers metrics` has samples to show
         // Every test signs users up and in from one address: the gateway's per-address auth limit is raised.
         .SetEnvironment(AetheriumModel.Gateway, "Gateway__RateLimits__Auth__PermitLimit", "10000");
 

@@ -28,5 +28,15 @@ public sealed class ClusterTests(CliSystem system)
         Assert.Equal(1, own["total_workers"]!.GetValue<int>());
         Assert.Equal(1, own["pending_workers"]!.GetValue<int>());
         Assert.Equal(1, own["zones"]!["home"]!.GetValue<int>());
+
+        // Distribution: which VMs run where; the tenant sees its one worker, the admin the fleet.
+        var mine = Expect.Success(await tenant.RunAsync("cluster", "distribution", "--json")).Json();
+        var entry = Assert.Single(mine["distribution"]!.AsArray())!;
+        Assert.Equal("solo", entry["name"]!.GetValue<string>());
+        Assert.Equal(0, entry["vm_count"]!.GetValue<int>());
+        var fleet = Expect.Success(await admin.RunAsync("cluster", "distribution")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^WORKER\s+NAME\s+ZONE\s+STATUS\s+VMS\s+VM_NAMES$", fleet[0]);
+        Assert.True(fleet.Count(l => l.Contains(" local-1 ")) >= 3, string.Join('\n', fleet));
+        Assert.Matches(@"^\d+ workers$", fleet[^1]);
     }
 }

@@ -43,10 +43,26 @@ public sealed class WorkerTests(CliSystem system)
         Assert.Matches(@"Labels:\s+gpu=none,tier=gold", show);
         var shownJson = Expect.Success(await shell.RunAsync("workers", "show", id, "--json")).Json();
         Assert.Equal("rack-1", shownJson["name"]!.GetValue<string>());
+
+        // Update changes what is given and keeps the rest; the API's field errors name the options.
+        var updated = Expect.Success(await shell.RunAsync("workers", "update", id, "--name", "rack-1b", "--max-vms", "9", "--json")).Json();
+        Assert.Equal("rack-1b", updated["name"]!.GetValue<string>());
+        Assert.Equal(9, updated["max_vms"]!.GetValue<int>());
+        Assert.Equal("eu-1", updated["zone"]!.GetValue<string>());
+        Assert.Equal("gold", updated["labels"]!["tier"]!.GetValue<string>());
+        Assert.Matches(@"Name:\s+rack-1b", Expect.Success(await shell.RunAsync("workers", "update", id, "--zone", "eu-2")).Out);
+        Expect.Failure(await shell.RunAsync("workers", "update", id, "--max-vms", "-1"), 1, "--max-vms");
+        Assert.Equal(9, Expect.Success(await shell.RunAsync("workers", "show", id, "--json")).Json()["max_vms"]!.GetValue<int>());
+
+        // Delete: the line says what happened, and the worker is gone from then on.
+        var other = Assert.Single(list["workers"]!.AsArray(), w => w!["id"]!.GetValue<string>() != id)!["id"]!.GetValue<string>();
+        Assert.Matches($@"^Worker {other}: deleted\.", Expect.Success(await shell.RunAsync("workers", "delete", other)).Out);
+        Expect.Failure(await shell.RunAsync("workers", "show", other), 1, "not found (404)");
+        Assert.Equal(1, Expect.Success(await shell.RunAsync("workers", "list", "--json")).Json()["total"]!.GetValue<int>());
     }
 
     [Fact]
-    public async Task The_token_command_prints_the_install_script_and_an_agent_run_with_the_shown_command_becomes_active_then_drain_and_activate()
+    public async Task The_token_command_prints_the_install_script_and_an_agent_run_with_the_shown_command_becomes_active_then_drain_activate_metrics_and_maintenance()
     {
         var (shell, _) = await system.TenantShellAsync();
         using var _shell = shell;
@@ -87,6 +103,22 @@ public sealed class WorkerTests(CliSystem system)
 
         // Activating an active worker is refused by the API: its 409 in one line.
         Expect.Failure(await shell.RunAsync("workers", "activate", id), 1, "(409)");
+
+        // The agent's usage samples, as a table and as JSON.
+        var metrics = await Eventually.GetAsync(async () => Expect.Success(await shell.RunAsync("workers", "metrics", id, "--json")).Json(),
+            m => m["samples"]!.AsArray().Count > 0, TimeSpan.FromSeconds(30), "the agent has sent metrics");
+        Assert.Equal(id, metrics["worker_id"]!.GetValue<string>());
+        var samples = Expect.Success(await shell.RunAsync("workers", "metrics", id, "--limit", "1")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^TIME\s+CPU_%\s+MEMORY_%\s+DISK_%$", samples[0]);
+        Assert.Matches(@"^\d{4}-\d\d-\d\d.*\s+[\d.]+\s+[\d.]+\s+[\d.]+$", samples[1]);
+        Assert.StartsWith("1 samples", samples[^1]);
+        Expect.Failure(await shell.RunAsync("workers", "metrics", id, "--from", "yesterday"), 1, "--from");
+
+        // Maintenance takes it out of service until it is activated again.
+        Assert.Matches($@"^Worker {id}: maintenance\.", Expect.Success(await shell.RunAsync("workers", "maintenance", id)).Out);
+        Assert.Equal("maintenance", Expect.Success(await shell.RunAsync("workers", "show", id, "--json")).Json()["status"]!.GetValue<string>());
+        Expect.Failure(await shell.RunAsync("workers", "maintenance", id), 1, "(409)");
+        Assert.Matches($@"^Worker {id}: active\.", Expect.Success(await shell.RunAsync("workers", "activate", id)).Out);
     }
 
     [Fact]

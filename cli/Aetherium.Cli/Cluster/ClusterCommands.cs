@@ -5,7 +5,7 @@ using static Aetherium.Cli.Output.Fields;
 
 namespace Aetherium.Cli.Cluster;
 
-/// <summary>cluster stats (seed 003's figures: your organisation's workers, admins the whole fleet).</summary>
+/// <summary>cluster stats|distribution (seed 003's figures: your organisation's workers, admins the whole fleet).</summary>
 public static class ClusterCommands
 {
     public static Command Build(Terminal terminal, GlobalOptions options)
@@ -18,8 +18,31 @@ public static class ClusterCommands
             i.Printer.Print(response, o => Print(o, response.Json));
         });
         cluster.Subcommands.Add(stats);
+
+        var distribution = new Command("distribution", "Which VMs run on which worker");
+        distribution.Runs(terminal, options, async (i, ct) =>
+        {
+            var response = await i.Gateway().SendAsync(HttpMethod.Get, "api/v1/cluster/distribution", null, ct);
+            i.Printer.Print(response, o =>
+            {
+                var rows = Items(response.Json, "distribution");
+                Printer.Table(o, rows, DistributionColumns);
+                o.WriteLine($"{Text(response.Json, "total_workers")} workers");
+            });
+        });
+        cluster.Subcommands.Add(distribution);
         return cluster;
     }
+
+    private static readonly Column[] DistributionColumns =
+    [
+        new("WORKER", w => Text(w, "worker_id")),
+        new("NAME", w => Text(w, "name")),
+        new("ZONE", w => Text(w, "zone")),
+        new("STATUS", w => Text(w, "status")),
+        new("VMS", w => Text(w, "vm_count")),
+        new("VM_NAMES", w => string.Join(",", Items(w, "vms").Select(v => Text(v, "name")))),
+    ];
 
     private static void Print(TextWriter o, JsonNode s) => Printer.Record(o, s,
         ("Workers", x => $"{Text(x, "total_workers")} ({Text(x, "active_workers")} active, {Text(x, "draining_workers")} draining, {Text(x, "offline_workers")} offline, {Text(x, "pending_workers")} pending, {Text(x, "maintenance_workers")} maintenance)"),

@@ -5,7 +5,7 @@ using static Aetherium.Cli.Output.Fields;
 
 namespace Aetherium.Cli.Workers;
 
-/// <summary>workers list|show|create|token|drain|activate (DESIGN §5 "workers").</summary>
+/// <summary>workers list|show|create|update|delete|token|drain|activate|maintenance|metrics (DESIGN §5 "workers").</summary>
 public static class WorkerCommands
 {
     private static readonly Dictionary<string, string> CreateFields = new()
@@ -13,15 +13,24 @@ public static class WorkerCommands
         ["name"] = "name", ["zone"] = "--zone", ["labels"] = "--label", ["max_vms"] = "--max-vms",
     };
 
+    private static readonly Dictionary<string, string> UpdateFields = new()
+    {
+        ["name"] = "--name", ["zone"] = "--zone", ["labels"] = "--label", ["max_vms"] = "--max-vms",
+    };
+
     public static Command Build(Terminal terminal, GlobalOptions options)
     {
-        var workers = new Command("workers", "Machines enrolled as workers: list, create, enrol (token), drain, activate");
+        var workers = new Command("workers", "Machines enrolled as workers: list, create, update, delete, enrol (token), drain, activate, maintenance, metrics");
         workers.Subcommands.Add(List(terminal, options));
         workers.Subcommands.Add(Show(terminal, options));
         workers.Subcommands.Add(Create(terminal, options));
+        workers.Subcommands.Add(Update(terminal, options));
+        workers.Subcommands.Add(Delete(terminal, options));
         workers.Subcommands.Add(Token(terminal, options));
         workers.Subcommands.Add(Drain(terminal, options));
         workers.Subcommands.Add(Activate(terminal, options));
+        workers.Subcommands.Add(Maintenance(terminal, options));
+        workers.Subcommands.Add(Metrics(terminal, options));
         return workers;
     }
 
@@ -117,6 +126,33 @@ public static class WorkerCommands
         });
     }
 
+    private static Command Update(Terminal terminal, GlobalOptions options)
+    {
+        var id = Arguments.Id("worker");
+        var name = new Option<string>("--name") { Description = "A new name" };
+        var zone = new Option<string>("--zone") { Description = "A new zone" };
+        var label = Arguments.Labels("Its labels, replacing the old ones");
+        var maxVms = Arguments.Value<int>("--max-vms", "Most VMs it may run");
+        var command = new Command("update", "Change a worker's name, zone, labels or VM limit (what is not given stays)") { id, name, zone, label, maxVms };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var body = new { name = i.Get(name), zone = i.Get(zone), labels = Arguments.LabelMap(i.Get(label)), max_vms = i.Get(maxVms) };
+            var response = await i.Gateway().SendAsync(HttpMethod.Put, $"api/v1/workers/{i.Get(id)}", body, ct, UpdateFields);
+            i.Printer.Print(response, o => Details(o, response.Json));
+        });
+    }
+
+    private static Command Delete(Terminal terminal, GlobalOptions options)
+    {
+        var id = Arguments.Id("worker");
+        var command = new Command("delete", "Delete a worker: its VMs move elsewhere and its agent's tokens stop working") { id };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var response = await i.Gateway().SendAsync(HttpMethod.Delete, $"api/v1/workers/{i.Get(id)}", null, ct);
+            i.Printer.Print(response, o => StatusLine(o, response.Json));
+        });
+    }
+
     private static Command Token(Terminal terminal, GlobalOptions options)
     {
         var id = Arguments.Id("worker");
@@ -178,6 +214,48 @@ public static class WorkerCommands
         {
             var response = await i.Gateway().SendAsync(HttpMethod.Post, $"api/v1/workers/{i.Get(id)}/activate", null, ct);
             i.Printer.Print(response, o => StatusLine(o, response.Json));
+        });
+    }
+
+    private static Command Maintenance(Terminal terminal, GlobalOptions options)
+    {
+        var id = Arguments.Id("worker");
+        var command = new Command("maintenance", "Take a worker out of service for maintenance (no new VMs; 'activate' brings it back)") { id };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var response = await i.Gateway().SendAsync(HttpMethod.Post, $"api/v1/workers/{i.Get(id)}/maintenance", null, ct);
+            i.Printer.Print(response, o => StatusLine(o, response.Json));
+        });
+    }
+
+    private static readonly Column[] MetricColumns =
+    [
+        new("TIME", m => Time(m, "timestamp")),
+        new("CPU_%", m => Text(m, "cpu_usage_percent")),
+        new("MEMORY_%", m => Text(m, "memory_usage_percent")),
+        new("DISK_%", m => Text(m, "disk_usage_percent")),
+    ];
+
+    private static Command Metrics(Terminal terminal, GlobalOptions options)
+    {
+        var id = Arguments.Id("worker");
+        var from = new Option<string>("--from") { Description = "From this time (ISO 8601; default: an hour before --to)" };
+        var to = new Option<string>("--to") { Description = "Until this time (ISO 8601; default: now)" };
+        var limit = Arguments.Value<int>("--limit", "Most samples (the server caps it)");
+        var command = new Command("metrics", "A worker's usage samples over time, oldest first") { id, from, to, limit };
+        return command.Runs(terminal, options, async (i, ct) =>
+        {
+            var query = Arguments.Query([("from", i.Get(from)), ("to", i.Get(to)), ("limit", i.Get(limit))]);
+            var response = await i.Gateway().SendAsync(HttpMethod.Get, $"api/v1/workers/{i.Get(id)}/metrics" + query, null, ct,
+                new() { ["from"] = "--from", ["to"] = "--to", ["limit"] = "--limit" });
+            i.Printer.Print(response, o =>
+            {
+                var rows = Items(response.Json, "samples");
+                Printer.Table(o, rows, MetricColumns);
+                o.WriteLine(At(response.Json, "next_from") is null
+                    ? $"{rows.Count} samples"
+                    : $"{rows.Count} samples (more: --from {Text(response.Json, "next_from")})");
+            });
         });
     }
 
