@@ -25,6 +25,7 @@ public static class DesiredStates
     public static async Task<Dictionary<Guid, SchedulerWorker>> TryAllocateAsync(SchedulerDbContext db,
         IReadOnlyList<(Guid WorkerId, Allocation Delta)> deltas, int portRangeSize, CancellationToken ct)
     {
+        if (deltas.Count == 0) return [];
         var ids = deltas.Select(d => d.WorkerId).ToArray();
         await db.Database.ExecuteSqlAsync($"SELECT 1 FROM scheduler_workers WHERE id = ANY({ids}) ORDER BY id FOR UPDATE", ct);
         var cpu = deltas.Select(d => d.Delta.Cpu).ToArray();
