@@ -28,11 +28,13 @@ public static class DatabaseExtensions
             var cs = sp.GetRequiredService<IConfiguration>().GetConnectionString(connectionName)
                 ?? throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not configured.");
             var source = new NpgsqlDataSourceBuilder(cs);
+            // Npgsql accepts its keywords with or without spaces ("Max Auto Prepare", "MaxAutoPrepare").
+            bool Sets(string keyword) => cs.Replace(" ", "").Contains(keyword, StringComparison.OrdinalIgnoreCase);
             // Every service runs the same few statements over and over (lists, outbox polls, heartbeat flushes,
             // placement): prepared once per connection, PostgreSQL stops parsing and planning them each time,
             // which was half of its CPU under a read load. A connection string that sets either setting wins,
             // in any of Npgsql's spellings ("Max Auto Prepare", "MaxAutoPrepare", "Auto Prepare Min Usages").
-            if (!cs.Replace(" ", "").Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+            if (!Sets("AutoPrepare"))
             {
                 source.ConnectionStringBuilder.MaxAutoPrepare = 64;
                 source.ConnectionStringBuilder.AutoPrepareMinUsages = 3;
@@ -41,7 +43,7 @@ public static class DatabaseExtensions
             // DISCARD SEQUENCES, UNLISTEN *, ... a tenth of PostgreSQL's statements under the placement load). No
             // pooled connection carries session state here: the advisory locks on them are transaction-scoped, and
             // LISTEN and the detector's session lock use their own unpooled connections.
-            if (!cs.Replace(" ", "").Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
+            if (!Sets("NoResetOnClose"))
                 source.ConnectionStringBuilder.NoResetOnClose = true;
             // Commands with no request or message around them are background loops (outbox relay, expiry,
             // heartbeat flushes) polling several times a second: traced, they would bury every user's trace.

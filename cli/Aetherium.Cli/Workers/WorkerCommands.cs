@@ -25,11 +25,14 @@ public static class WorkerCommands
         workers.Subcommands.Add(Show(terminal, options));
         workers.Subcommands.Add(Create(terminal, options));
         workers.Subcommands.Add(Update(terminal, options));
-        workers.Subcommands.Add(Delete(terminal, options));
+        workers.Subcommands.Add(StatusChange(terminal, options, "delete", "Delete a worker: its VMs move elsewhere and its agent's tokens stop working",
+            HttpMethod.Delete, ""));
         workers.Subcommands.Add(Token(terminal, options));
         workers.Subcommands.Add(Drain(terminal, options));
-        workers.Subcommands.Add(Activate(terminal, options));
-        workers.Subcommands.Add(Maintenance(terminal, options));
+        workers.Subcommands.Add(StatusChange(terminal, options, "activate", "Bring a draining or maintenance worker back into service",
+            HttpMethod.Post, "/activate"));
+        workers.Subcommands.Add(StatusChange(terminal, options, "maintenance", "Take a worker out of service for maintenance (no new VMs; 'activate' brings it back)",
+            HttpMethod.Post, "/maintenance"));
         workers.Subcommands.Add(Metrics(terminal, options));
         return workers;
     }
@@ -142,17 +145,6 @@ public static class WorkerCommands
         });
     }
 
-    private static Command Delete(Terminal terminal, GlobalOptions options)
-    {
-        var id = Arguments.Id("worker");
-        var command = new Command("delete", "Delete a worker: its VMs move elsewhere and its agent's tokens stop working") { id };
-        return command.Runs(terminal, options, async (i, ct) =>
-        {
-            var response = await i.Gateway().SendAsync(HttpMethod.Delete, $"api/v1/workers/{i.Get(id)}", null, ct);
-            i.Printer.Print(response, o => StatusLine(o, response.Json));
-        });
-    }
-
     private static Command Token(Terminal terminal, GlobalOptions options)
     {
         var id = Arguments.Id("worker");
@@ -206,24 +198,14 @@ public static class WorkerCommands
         });
     }
 
-    private static Command Activate(Terminal terminal, GlobalOptions options)
+    /// <summary>A command on one worker whose answer is its new status, printed as one line.</summary>
+    private static Command StatusChange(Terminal terminal, GlobalOptions options, string name, string description, HttpMethod method, string path)
     {
         var id = Arguments.Id("worker");
-        var command = new Command("activate", "Bring a draining or maintenance worker back into service") { id };
+        var command = new Command(name, description) { id };
         return command.Runs(terminal, options, async (i, ct) =>
         {
-            var response = await i.Gateway().SendAsync(HttpMethod.Post, $"api/v1/workers/{i.Get(id)}/activate", null, ct);
-            i.Printer.Print(response, o => StatusLine(o, response.Json));
-        });
-    }
-
-    private static Command Maintenance(Terminal terminal, GlobalOptions options)
-    {
-        var id = Arguments.Id("worker");
-        var command = new Command("maintenance", "Take a worker out of service for maintenance (no new VMs; 'activate' brings it back)") { id };
-        return command.Runs(terminal, options, async (i, ct) =>
-        {
-            var response = await i.Gateway().SendAsync(HttpMethod.Post, $"api/v1/workers/{i.Get(id)}/maintenance", null, ct);
+            var response = await i.Gateway().SendAsync(method, $"api/v1/workers/{i.Get(id)}{path}", null, ct);
             i.Printer.Print(response, o => StatusLine(o, response.Json));
         });
     }

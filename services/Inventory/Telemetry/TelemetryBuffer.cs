@@ -38,12 +38,12 @@ public sealed class TelemetryBuffer
     public void AddHeartbeat(Guid workerId, HeartbeatSample sample)
     {
         _heartbeats[workerId] = sample;
-        if (sample.AppliedDesiredVersion <= 0) return;
-        var grew = false;
-        _lastApplied.AddOrUpdate(workerId, _ => { grew = true; return sample.AppliedDesiredVersion; },
-            (_, last) => { grew = sample.AppliedDesiredVersion > last; return Math.Max(last, sample.AppliedDesiredVersion); });
-        if (grew)
-            lock (_queues) _applied.Add(new AppliedVersion(workerId, sample.AppliedDesiredVersion, sample.At));
+        // A worker's heartbeats come one after another from its one session: a plain check-then-set suffices
+        // (and at worst publishes a version twice, which the scheduler absorbs).
+        var version = sample.AppliedDesiredVersion;
+        if (version <= 0 || (_lastApplied.TryGetValue(workerId, out var last) && last >= version)) return;
+        _lastApplied[workerId] = version;
+        lock (_queues) _applied.Add(new AppliedVersion(workerId, version, sample.At));
     }
 
     /// <summary>Queues every VM whose state, reason, restarts or generation changed since the last report seen here.</summary>
