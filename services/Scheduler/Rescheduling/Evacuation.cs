@@ -102,6 +102,7 @@ public sealed class Evacuation(
             """).AsNoTracking().ToListAsync(ct);
         var now = time.GetUtcNow();
         var moved = 0;
+        var draining = workers.Select(w => w.Id).ToHashSet();
         foreach (var worker in workers)
         {
             var deadline = worker.DrainDeadline ?? worker.StatusChangedAt + Migration.DefaultDrainDeadline;
@@ -119,7 +120,7 @@ public sealed class Evacuation(
                 """).ToListAsync(ct);
             // Before the deadline a VM leaves only when some other worker can take it, so a drain never
             // stops a VM that has nowhere to go; after it, everything leaves.
-            var leaving = overdue ? candidates.Take(allowed).ToList() : await WithDestinationAsync(candidates, allowed, ct);
+            var leaving = overdue ? candidates.Take(allowed).ToList() : await WithDestinationAsync(candidates, allowed, draining, ct);
             if (leaving.Count == 0) continue;
             log.LogInformation("Draining worker {WorkerId}: moving {Count} VMs ({Why})", worker.Id, leaving.Count,
                 overdue ? $"deadline {deadline:O} passed" : $"{worker.DrainMaxParallel - allowed} of at most {worker.DrainMaxParallel} in flight");
@@ -135,10 +136,12 @@ public sealed class Evacuation(
         }
     }
 
-    private async Task<List<Vm>> WithDestinationAsync(List<Vm> candidates, int allowed, CancellationToken ct)
+    private async Task<List<Vm>> WithDestinationAsync(List<Vm> candidates, int allowed, HashSet<Guid> draining, CancellationToken ct)
     {
         var images = await catalog.GetAsync(db, ct);
-        var fleet = (WorkerView[])view.Current.Clone();
+        // The placement loop's view may not have taken in a drain yet (it syncs before each batch): the workers just
+        // read as draining are no destination, or a VM would leave for its own worker and find nowhere to go.
+        var fleet = Array.FindAll(view.Current, w => !draining.Contains(w.Id));
         var settings = _options.PlacementSettings;
         var leaving = new List<Vm>();
         foreach (var vm in candidates)
