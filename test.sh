@@ -28,9 +28,8 @@ rc=${PIPESTATUS[0]}
 passed=$(grep -hoE '<Counters [^>]*' "$work"/results/*.trx 2>/dev/null | grep -oE ' passed="[0-9]+"' | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -hoE '<Counters [^>]*' "$work"/results/*.trx 2>/dev/null | grep -oE ' failed="[0-9]+"' | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
 passed=${passed:-0}; failed=${failed:-0}
-# The failed tests by name, so the end of the log says what broke.
-grep -hoE '<UnitTestResult [^>]*outcome="Failed"' "$work"/results/*.trx 2>/dev/null \
-  | grep -oE 'testName="[^"]*"' | sed -E 's/testName="(.*)"/FAILED: \1/' || true
+# The failed tests, each with its message and the end of its output, so the end of the log says what broke and why.
+ls "$work"/results/*.trx > /dev/null 2>&1 && awk -f scripts/trx-failures.awk "$work"/results/*.trx
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # No test failed, yet dotnet test did: a crashed or aborted test host. Say which, and count it.
   grep -hoE '<ResultSummary outcome="[^"]*"' "$work"/results/*.trx 2>/dev/null | sort | uniq -c || true

@@ -72,7 +72,8 @@ public sealed partial class FailureTests
             }, TimeSpan.FromSeconds(60));
             // "running" is reported once the process is started; on a loaded machine /proc may show it a moment later.
             var both = await Retry.UntilAsync(() => Task.FromResult(VmProcesses.Of(vmId) is var ps && ps.Any(p => VmProcesses.Descends(p, other.Process.Id))
-                ? ps : throw new InvalidOperationException("no copy under the other agent yet")), TimeSpan.FromSeconds(15));
+                ? ps : throw new InvalidOperationException($"no copy under the other agent ({other.Process.Id}) yet: " +
+                    string.Join("; ", ps.Select(VmProcesses.Chain)))), TimeSpan.FromSeconds(15));
             output.WriteLine($"agent frozen: worker offline after {detected.TotalSeconds:0.0} s (timeout {FailureSystemFixture.OfflineTimeout.TotalSeconds} s), " +
                              $"VM running on the other worker after {moved.TotalSeconds:0.0} s; {both.Count} copies run meanwhile");
             Assert.Contains(stalePid, both); // the frozen machine's copy lives on until its agent learns

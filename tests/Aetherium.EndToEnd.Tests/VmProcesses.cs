@@ -18,6 +18,20 @@ public static class VmProcesses
         return false;
     }
 
+    /// <summary>The process and its ancestors, each with its state, for failure messages.</summary>
+    public static string Chain(int pid)
+    {
+        var chain = new List<string>();
+        for (var p = pid; p > 0 && chain.Count < 16; )
+        {
+            var s = Stat(p);
+            chain.Add(s is { } st ? $"{p}({st.State})" : $"{p}(gone)");
+            if (s is null) break;
+            p = s.Value.Parent;
+        }
+        return string.Join(" < ", chain);
+    }
+
     private static (char State, int Parent)? Stat(int pid)
     {
         try

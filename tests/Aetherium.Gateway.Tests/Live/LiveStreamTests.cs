@@ -83,6 +83,14 @@ public sealed class LiveStreamTests(GatewayFixture system, ITestOutputHelper out
         var warmUpIds = new HashSet<string>();
         // A zone of its own, so the lease's VM is placed on this tenant's worker.
         var zone = $"live-{Guid.NewGuid():N}"[..13];
+        // The system's first event of a kind runs cold code in the service's outbox, the bus and the gateway
+        // (JIT of a Debug build: over a second on a busy 2-core machine); the stream's promise is about a running
+        // system, so a first worker warms that path up, and its events are shown but not timed.
+        var (warmWorker, warmCreatedAt) = await TimedAsync(http.PostAsJsonAsync("/api/v1/workers", new { name = "warm-up-box", zone = "warm-up" }), 201);
+        var warmWorkerId = Id(warmWorker);
+        warmUpIds.Add(warmWorkerId);
+        var warmCreated = await live.WaitForAsync("worker.created", d => d["worker"]!["worker_id"]!.GetValue<string>() == warmWorkerId, "worker.created (warm-up)");
+        output.WriteLine($"create worker (warm-up): worker.created {(warmCreated.ReceivedAt - warmCreatedAt).TotalMilliseconds:0} ms after the API's response");
         var (worker, createdAt) = await TimedAsync(http.PostAsJsonAsync("/api/v1/workers", new { name = "live-box", zone }), 201);
         var workerId = Id(worker);
         bool Mine(JsonObject d) => d["worker"]!["worker_id"]!.GetValue<string>() == workerId;
@@ -133,8 +141,7 @@ public sealed class LiveStreamTests(GatewayFixture system, ITestOutputHelper out
 
             var (_, releasedAt) = await TimedAsync(http.PostAsync($"/api/v1/leases/{leaseId}/release", null), 200);
             delays.Add(AssertPrompt(await live.WaitForAsync("lease.released", d => Id(d, "lease_id") == leaseId, "lease.released"), releasedAt, "release"));
-            // The worker's last VM: no later report of that worker confirms its removal, so the scheduler's
-            // confirmation timeout (Scheduler:DeleteConfirmTimeout, 30 s) ends it.
+            // The worker's last VM: the agent's heartbeat applying the new desired state confirms its removal.
             await live.WaitForAsync("vm.deleted", d => Id(d, "vm_id") == vmId, "the VM is deleted", TimeSpan.FromSeconds(60));
         }
         finally
@@ -149,7 +156,8 @@ public sealed class LiveStreamTests(GatewayFixture system, ITestOutputHelper out
         // not the stream's, so those are held to a second after the response, above.)
         var events = live.Events.ToList();
         foreach (var e in events) output.WriteLine($"{e.Id,3} {e.Type,-24} {e.SinceOccurred.TotalMilliseconds,6:0} ms after it occurred");
-        bool OfWarmUp(LiveMessage e) => new[] { "lease_id", "vm_id" }.Any(k => e.Body[k] is JsonValue v && warmUpIds.Contains(v.GetValue<string>()));
+        bool OfWarmUp(LiveMessage e) => new[] { e.Body["lease_id"], e.Body["vm_id"], e.Body["worker"]?["worker_id"] }
+            .Any(v => v is JsonValue id && warmUpIds.Contains(id.GetValue<string>()));
         Assert.All(events.Where(e => !OfWarmUp(e) && !_timedByResponse.Contains(e)), e => Assert.True(e.SinceOccurred < Second, $"{e.Type} came {e.SinceOccurred.TotalMilliseconds:0} ms after it occurred"));
         // Only this organisation's events, numbered 1, 2, 3… in the order they came.
         Assert.All(events, e => Assert.Equal(tenant.OrganizationId.ToString(), e.OrganizationId));
