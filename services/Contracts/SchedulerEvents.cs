@@ -26,7 +26,15 @@ public sealed record VmMigrated(Guid VmId, Guid OrganizationId, Guid FromWorkerI
 /// reports it against this one, even if its state did not change meanwhile.
 /// </summary>
 public sealed record DesiredVm(Guid VmId, string Name, string ImageId, int CpuCores, int MemoryMb, int DiskGb, int GpuCount, string PowerState,
-    string? Command = null, int Port = 0, long Generation = 0, long ChangedIn = 0);
+    string? Command = null, int Port = 0, long Generation = 0, long ChangedIn = 0, VmAccess? Access = null);
+
+/// <summary>
+/// How the tenant signs in to a VM, given to it when it starts (the process driver writes it as a cloud-init
+/// NoCloud seed and an authorized_keys file). Exactly one of the two is set: the lease's SSH public key, or
+/// the bcrypt hash (crypt(3) format) of the password the tenant was shown once. The password itself never
+/// leaves the lease service's answer to the rent.
+/// </summary>
+public sealed record VmAccess(string Username, string? SshPublicKey, string? PasswordHash);
 
 /// <summary>
 /// The complete set of VMs a worker must run, versioned. The scheduler publishes it whenever that set
@@ -34,8 +42,8 @@ public sealed record DesiredVm(Guid VmId, string Name, string ImageId, int CpuCo
 /// </summary>
 public sealed record WorkerDesiredStateChanged(Guid WorkerId, long Version, IReadOnlyList<DesiredVm> Vms, DateTimeOffset OccurredAt);
 
-/// <summary>Command: create a VM with this id (idempotent on VmId). Sent by lease.</summary>
-public sealed record CreateVm(Guid VmId, Guid OrganizationId, Guid? LeaseId, string Name, VmSpec Spec);
+/// <summary>Command: create a VM with this id (idempotent on VmId). Sent by lease, with the lease's sign-in.</summary>
+public sealed record CreateVm(Guid VmId, Guid OrganizationId, Guid? LeaseId, string Name, VmSpec Spec, VmAccess? Access = null);
 
 /// <summary>Command: delete a VM (idempotent). Sent by lease on release and expiry.</summary>
 public sealed record DeleteVm(Guid VmId, Guid OrganizationId, string Reason);

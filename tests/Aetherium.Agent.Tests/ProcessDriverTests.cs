@@ -3,6 +3,7 @@ using Aetherium.Agent.Facts;
 using Aetherium.Agent.Runtime;
 using Aetherium.Agent.Runtime.Process;
 using Aetherium.Agent.Workload;
+using Aetherium.Contracts;
 using Aetherium.Contracts.Agent;
 using Aetherium.Testing;
 using Xunit.Abstractions;
@@ -65,6 +66,48 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Contains($"out id={vm.VmId} port=4242 token=none", log);
         Assert.Contains("err oops", log);
         Assert.StartsWith(_data.Path, driver.LogFile(vm.VmId));
+    }
+
+    [Fact]
+    public async Task The_tenants_key_reaches_the_vm_as_private_cloud_init_and_authorized_keys_files_removed_with_it()
+    {
+        var driver = Driver();
+        const string key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKxvPLbqbn5VS+Sf1wQbJW3n0PV7mBUm0gpuLClIqzkH tenant@laptop";
+        var vm = Vm(command: "echo \"user=$AETHERIUM_VM_USER keys=$(cat \"$AETHERIUM_VM_AUTHORIZED_KEYS\")\"; exec sleep 600")
+            with { Access = new VmAccess("tenant", key, null) };
+        await driver.StartAsync(vm, CancellationToken.None);
+        await RunningAsync(driver, vm.VmId);
+
+        await Eventually.TrueAsync(() => Task.FromResult(driver.Output(vm.VmId).Contains($"user=tenant keys={key}")), because: "the workload finds its user and key");
+        var dir = Path.Combine(Path.GetDirectoryName(driver.LogFile(vm.VmId))!, "access");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+        foreach (var file in new[] { "authorized_keys", "user-data", "meta-data" })
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, file)));
+        var userData = await File.ReadAllTextAsync(Path.Combine(dir, "user-data"));
+        Assert.StartsWith("#cloud-config\n", userData);
+        Assert.Contains("  - name: \"tenant\"", userData);
+        Assert.Contains($"    ssh_authorized_keys:\n      - \"{key}\"", userData);
+        Assert.Contains("lock_passwd: true", userData);
+        Assert.Contains($"instance-id: {vm.VmId}", await File.ReadAllTextAsync(Path.Combine(dir, "meta-data")));
+
+        await driver.RemoveAsync(vm.VmId, CancellationToken.None);
+        Assert.False(Directory.Exists(dir), "the sign-in files outlived the VM");
+    }
+
+    [Fact]
+    public async Task A_password_lease_gives_the_vm_only_the_hash_and_no_authorized_keys()
+    {
+        var driver = Driver();
+        const string hash = "$2b$10$abcdefghijklmnopqrstuuJq0s4y4bQ0B5s0b6qZ5Yy6fQk7m3Gxu";
+        var vm = Vm() with { Access = new VmAccess("tenant", null, hash) };
+        await driver.StartAsync(vm, CancellationToken.None);
+        await RunningAsync(driver, vm.VmId);
+
+        var dir = Path.Combine(Path.GetDirectoryName(driver.LogFile(vm.VmId))!, "access");
+        var userData = await File.ReadAllTextAsync(Path.Combine(dir, "user-data"));
+        Assert.Contains($"    hashed_passwd: \"{hash}\"\n    lock_passwd: false\n", userData);
+        Assert.Contains("ssh_pwauth: true", userData);
+        Assert.False(File.Exists(Path.Combine(dir, "authorized_keys")));
     }
 
     [Fact]

@@ -55,6 +55,7 @@ public sealed partial class FailureTests
         var vm = Leases.Vms(running).Single();
         var vmId = Guid.Parse(vm["id"]!.GetValue<string>());
         var oldWorker = vm["worker_id"]!.GetValue<string>();
+        var oldPort = (await Api.ReadAsync(await admin.GetAsync($"/api/v1/vms/{vmId}"), 200))["port"]!.GetValue<int>();
         var (stale, other) = (agents[oldWorker], agents.Single(a => a.Key != oldWorker).Value);
         var stalePid = await Retry.UntilAsync(() => Task.FromResult(VmProcesses.Of(vmId) is [var p] ? p : throw new InvalidOperationException("not one process")), TimeSpan.FromSeconds(30));
         Assert.True(VmProcesses.Descends(stalePid, stale.Process.Id), "the VM runs under the agent it was placed on");
@@ -77,6 +78,8 @@ public sealed partial class FailureTests
             output.WriteLine($"agent frozen: worker offline after {detected.TotalSeconds:0.0} s (timeout {FailureSystemFixture.OfflineTimeout.TotalSeconds} s), " +
                              $"VM running on the other worker after {moved.TotalSeconds:0.0} s; {both.Count} copies run meanwhile");
             Assert.Contains(stalePid, both); // the frozen machine's copy lives on until its agent learns
+            // Both agents run on this machine: the new copy must not be given the port the stale one still listens on.
+            Assert.NotEqual(oldPort, (await Api.ReadAsync(await admin.GetAsync($"/api/v1/vms/{vmId}"), 200))["port"]!.GetValue<int>());
         }
         finally
         {

@@ -92,6 +92,16 @@ public sealed class StoryTests(StoryFixture system, ITestOutputHelper output)
         var lease = await Api.ReadAsync(await http.GetAsync($"/api/v1/leases/{leaseId}"), 200);
         Assert.Equal("placed", lease["placement"]!.GetValue<string>());
         Assert.All(lease["access"]!.AsArray(), a => Assert.NotNull(a!["port"]));
+        // Each VM was given the account the rent answered with, its password only as a hash (a cloud-init seed).
+        var password = rented["access"]![0]!["password"]!.GetValue<string>();
+        foreach (var vm in vms)
+        {
+            var machine = new[] { first, second }.Single(m => m.WorkerId == vm["worker_id"]!.GetValue<string>());
+            var userData = await File.ReadAllTextAsync(Path.Combine(machine.Agent.DataDirectory, "vms", Guid.Parse(vm["id"]!.GetValue<string>()).ToString("N"), "access", "user-data"));
+            Assert.Contains($"  - name: \"{rented["access"]![0]!["username"]!.GetValue<string>()}\"", userData);
+            Assert.Contains("    hashed_passwd: \"$2b$", userData);
+            Assert.DoesNotContain(password, userData);
+        }
 
         // Extend by 10 s: the end moves, the lease stays active past its first end.
         var until = rented["leased_until"]!.GetValue<DateTimeOffset>();

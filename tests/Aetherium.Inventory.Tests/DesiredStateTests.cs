@@ -22,11 +22,18 @@ public sealed class DesiredStateTests(InventoryFixture fx) : IClassFixture<Inven
         var vm1 = Guid.NewGuid();
         var vm2 = Guid.NewGuid();
 
-        await fx.Bus.PublishAsync(new WorkerDesiredStateChanged(id, 1, [Vm(vm1, "dev-vm-1"), Vm(vm2, "dev-vm-2", cpu: 1, memory: 512)], DateTimeOffset.UtcNow));
-        var pushed = (await agent.WaitForAsync(FrameTypes.DesiredState)).DataAs<DesiredStateData>()!;
+        var access = new VmAccess("tenant", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKxvPLbqbn5VS+Sf1wQbJW3n0PV7mBUm0gpuLClIqzkH", null);
+        await fx.Bus.PublishAsync(new WorkerDesiredStateChanged(id, 1,
+            [Vm(vm1, "dev-vm-1"), Vm(vm2, "dev-vm-2", cpu: 1, memory: 512) with { Access = access }], DateTimeOffset.UtcNow));
+        var frame = await agent.WaitForAsync(FrameTypes.DesiredState);
+        var pushed = frame.DataAs<DesiredStateData>()!;
         Assert.Equal(1, pushed.Version);
         Assert.Equal([vm1, vm2], pushed.Vms.Select(v => v.VmId));
         Assert.Equal(20000, pushed.Vms[0].Port);
+        // The tenant's sign-in travels with its VM, in the protocol's snake_case.
+        Assert.Null(pushed.Vms[0].Access);
+        Assert.Equal(access, pushed.Vms[1].Access);
+        Assert.Equal(access.SshPublicKey, (string?)frame.Data!["vms"]![1]!["access"]!["ssh_public_key"]);
 
         var w = await Eventually.GetAsync(() => api.WorkerAsync(id), w => (int)w["vm_count"]! == 2);
         Assert.Equal(3, (int)w["used_cpu_cores"]!);

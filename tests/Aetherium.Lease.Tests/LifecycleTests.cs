@@ -44,6 +44,7 @@ public sealed class LifecycleTests(LeaseFixture fx, ITestOutputHelper output) : 
         {
             Assert.Equal(org, c.OrganizationId);
             Assert.Equal(new VmSpec(2, 2048, 20, "debian-12"), c.Spec);
+            Assert.Equal(new VmAccess("aetherium", key, null), c.Access); // the VM is given the tenant's key
         });
         var created = await fx.Scheduler.Bus.WaitForAsync<LeaseCreated>(e => e.LeaseId == id);
         Assert.Equal(creates.Select(c => c.VmId).Order(), created.VmIds.Order());
@@ -135,6 +136,8 @@ public sealed class LifecycleTests(LeaseFixture fx, ITestOutputHelper output) : 
         Assert.StartsWith("$2b$", stored!.PasswordHash);
         Assert.True(Org.BouncyCastle.Crypto.Generators.OpenBsdBCrypt.CheckPassword(stored.PasswordHash!, password.ToCharArray()));
         Assert.DoesNotContain(fx.Factory.Logs.Lines, l => l.Contains(password, StringComparison.Ordinal));
+        // The VMs are given that hash, to set the account's password with; the password itself goes nowhere.
+        Assert.All(await fx.Scheduler.CreatesAsync(id, 2), c => Assert.Equal(new VmAccess("aetherium", null, stored.PasswordHash), c.Access));
     }
 
     [Fact]

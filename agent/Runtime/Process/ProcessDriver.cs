@@ -62,6 +62,7 @@ public sealed class ProcessDriver : IRuntimeDriver
         await vm.StopAsync(null, ct);
         lock (_vms) _vms.Remove(vmId);
         vm.Output.Dispose();
+        VmAccessFiles.Remove(vm.VmDirectory); // the tenant's sign-in does not outlive its VM here
         StateChanged?.Invoke();
     }
 

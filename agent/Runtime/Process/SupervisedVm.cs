@@ -24,6 +24,9 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
 
     public OutputLog Output { get; } = new(Path.Combine(options.DataDirectory, "vms", vmId.ToString("N"), "output.log"), options.OutputLines);
 
+    /// <summary>The VM's own directory: its output log, its sign-in files; the workload's working directory.</summary>
+    public string VmDirectory => Path.GetDirectoryName(Output.FilePath)!;
+
     public VmRuntimeState State
     {
         get
@@ -41,6 +44,17 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
         {
             if (_run is not null) return; // running, or between restarts: already under supervision
             IVmLimits limits;
+            IReadOnlyDictionary<string, string> access;
+            try
+            {
+                access = VmAccessFiles.Write(VmDirectory, vmId, spec.Name, spec.Access);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                lock (_stateGate) _spec = spec;
+                SetState(AgentVmStates.Failed, $"could not write the VM's sign-in files: {e.Message}");
+                throw; // not applied: the reconciler's next pass tries again
+            }
             try
             {
                 limits = limiter.Create(vmId, spec.CpuCores, spec.MemoryMb, managedRuntime: string.IsNullOrWhiteSpace(spec.Command));
@@ -58,7 +72,7 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
             }
             logger.LogInformation("VM {VmId} ({Name}): limits {Limits}", vmId, spec.Name, limits.Description);
             SetState(AgentVmStates.Provisioning, limits.Description);
-            var run = new Run(limits);
+            var run = new Run(limits, access);
             _run = run;
             run.Supervision = Task.Run(() => SuperviseAsync(spec, run), CancellationToken.None);
         }
@@ -216,7 +230,7 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
 
     private OsProcess Spawn(DesiredVmData spec, Run run)
     {
-        var workDir = Path.GetDirectoryName(Output.FilePath)!;
+        var workDir = VmDirectory;
         var start = new ProcessStartInfo("setsid")
         {
             UseShellExecute = false,
@@ -251,6 +265,7 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
         start.Environment["AETHERIUM_VM_NAME"] = spec.Name;
         start.Environment["AETHERIUM_VM_PORT"] = spec.Port.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in run.Limits.Environment) start.Environment[key] = value;
+        foreach (var (key, value) in run.Access) start.Environment[key] = value;
 
         var process = new OsProcess { StartInfo = start, EnableRaisingEvents = true };
         var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -285,9 +300,11 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
     }
 
     /// <summary>One supervision: from start until stopped or given up, across restarts.</summary>
-    private sealed class Run(IVmLimits limits)
+    private sealed class Run(IVmLimits limits, IReadOnlyDictionary<string, string> access)
     {
         public IVmLimits Limits { get; } = limits;
+        /// <summary>The environment naming the VM's sign-in files.</summary>
+        public IReadOnlyDictionary<string, string> Access { get; } = access;
         public CancellationTokenSource Stopping { get; } = new();
         /// <summary>The process running now; also its session and process group id.</summary>
         public int Pid { get; set; }

@@ -73,8 +73,9 @@ public sealed record NodeRegisterData(
 
 public sealed record DesiredStateData(long Version, IReadOnlyList<DesiredVmData> Vms);
 
+/// <summary>Access: the tenant's sign-in for the VM ("access":{"username","ssh_public_key"|"password_hash"}), when it has one.</summary>
 public sealed record DesiredVmData(Guid VmId, string Name, string ImageId, int CpuCores, int MemoryMb, int DiskGb, int GpuCount, string PowerState,
-    string? Command = null, int Port = 0, long Generation = 0);
+    string? Command = null, int Port = 0, long Generation = 0, VmAccess? Access = null);
 
 public sealed record RegisterAckData(string Status, Guid WorkerId, int HeartbeatIntervalMs, int MetricsIntervalMs, DesiredStateData Desired);
 

@@ -21,7 +21,7 @@ public sealed class WorkerDesiredState
     public static DesiredStateData Empty { get; } = new(0, []);
 
     public DesiredStateData ToData() => new(Version, Vms.Select(v => new DesiredVmData(
-        v.VmId, v.Name, v.ImageId, v.CpuCores, v.MemoryMb, v.DiskGb, v.GpuCount, v.PowerState, v.Command, v.Port, v.Generation)).ToList());
+        v.VmId, v.Name, v.ImageId, v.CpuCores, v.MemoryMb, v.DiskGb, v.GpuCount, v.PowerState, v.Command, v.Port, v.Generation, v.Access)).ToList());
 }
 
 /// <summary>What the agent last reported for one VM of its worker.</summary>

@@ -75,8 +75,10 @@ public static class LeaseEndpoints
             }).ToList(),
         };
         db.Leases.Add(lease);
+        // Each VM is given the lease's sign-in: the key, or only the hash of the password shown in this answer.
+        var access = new VmAccess(lease.Username, lease.SshPublicKey, lease.PasswordHash);
         foreach (var vm in lease.Vms)
-            db.Publish(new CreateVm(vm.Id, organizationId, id, vm.Name, plan.Spec));
+            db.Publish(new CreateVm(vm.Id, organizationId, id, vm.Name, plan.Spec, access));
         db.Publish(new LeaseCreated(id, organizationId, lease.UserId, lease.Vms.Select(x => x.Id).ToList(), lease.LeasedFrom, lease.LeasedUntil, now));
         await db.SaveChangesAsync(ct);
 

@@ -38,6 +38,9 @@ public sealed class SchedulerDbContext(DbContextOptions<SchedulerDbContext> opti
             e.Property(x => x.WorkerAddress).HasMaxLength(255);
             e.Property(x => x.PowerState).HasMaxLength(16);
             e.Property(x => x.MigrationReason).HasMaxLength(200);
+            e.Property(x => x.AccessUsername).HasMaxLength(64);
+            e.Ignore(x => x.Access);
+            e.Ignore(x => x.Endpoint);
             Json(e.Property(x => x.Labels));
             e.Ignore(x => x.Gpus);
             e.Ignore(x => x.Spec);

@@ -164,8 +164,9 @@ public sealed class Evacuation(
             vm.MigratedFrom = workerId;
             vm.MigrationReason = reason;
             vm.WorkerId = null;
-            vm.WorkerAddress = null;
-            vm.Port = null;
+            // The address and port stay until it is placed again: the copy it leaves behind may hold that port
+            // until its agent learns (a machine cut off keeps running it), so placement gives it another port
+            // on a worker at the same address (several agents on one machine, or behind one NAT).
             vm.ObservedAt = null;
             vm.CheckedAt = null;
             vm.QueuedAt = now;

@@ -103,5 +103,5 @@ public static class DesiredStates
         db.Publish(new WorkerDesiredStateChanged(worker.Id, worker.DesiredVersion, members.Select(ToDesired).ToList(), now));
 
     public static DesiredVm ToDesired(Vm vm) => new(vm.Id, vm.Name, vm.ImageId, vm.CpuCores, vm.MemoryMb, vm.DiskGb, vm.Gpus, vm.PowerState,
-        vm.Command, vm.Port ?? 0, vm.Generation, vm.DesiredVersion);
+        vm.Command, vm.Port ?? 0, vm.Generation, vm.DesiredVersion, vm.Access);
 }

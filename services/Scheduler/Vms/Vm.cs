@@ -25,6 +25,16 @@ public sealed class Vm
     /// <summary>"binpack" or "spread" when the VM asked for one; null: the configured default.</summary>
     public string? Scoring { get; set; }
 
+    /// <summary>The tenant's sign-in (lease's CreateVm): a key or a password's bcrypt hash, never a password.</summary>
+    public string? AccessUsername { get; set; }
+    public string? AccessSshPublicKey { get; set; }
+    public string? AccessPasswordHash { get; set; }
+
+    /// <summary>Where tenants reach it: none while it is on no worker (a moving VM keeps its old address and port, see Evacuation).</summary>
+    public (string? Address, int? Port) Endpoint => WorkerId is null ? (null, null) : (WorkerAddress, Port);
+
+    public VmAccess? Access => AccessUsername is null ? null : new VmAccess(AccessUsername, AccessSshPublicKey, AccessPasswordHash);
+
     public Guid? WorkerId { get; set; }
     public string? WorkerAddress { get; set; }
     public int? Port { get; set; }

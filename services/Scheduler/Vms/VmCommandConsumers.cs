@@ -27,6 +27,8 @@ public sealed class CreateVmConsumer(SchedulerDbContext db, ImageCatalog catalog
         var vm = VmRequests.Build(m.VmId, m.OrganizationId, m.LeaseId, m.Name, spec, await catalog.GetAsync(db, ct), now, v);
         var failed = vm is null;
         vm ??= Refused(m, v, now);
+        if (m.Access is { Username: { Length: > 0 } username } access)
+            (vm.AccessUsername, vm.AccessSshPublicKey, vm.AccessPasswordHash) = (VmRequests.Cut(username, 64), access.SshPublicKey, access.PasswordHash);
 
         // The row and its events commit together (a redelivered command finds the row and publishes nothing, so
         // the events must not be lost between the two). ON CONFLICT DO NOTHING: the same command twice, or a
@@ -35,10 +37,11 @@ public sealed class CreateVmConsumer(SchedulerDbContext db, ImageCatalog catalog
         var inserted = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO vms (id, organization_id, lease_id, name, status, status_reason, cpu_cores, memory_mb, disk_gb, image_id,
                 requires_gpu, gpu_count, zone, labels, runtime, command, scoring, power_state, generation, version, desired_version,
-                queued_at, created_at, updated_at)
+                access_username, access_ssh_public_key, access_password_hash, queued_at, created_at, updated_at)
             VALUES ({vm.Id}, {vm.OrganizationId}, {vm.LeaseId}, {vm.Name}, {vm.Status}, {vm.StatusReason}, {vm.CpuCores}, {vm.MemoryMb},
                 {vm.DiskGb}, {vm.ImageId}, {vm.RequiresGpu}, {vm.GpuCount}, {vm.Zone}, {System.Text.Json.JsonSerializer.Serialize(vm.Labels)}::jsonb,
-                {vm.Runtime}, {vm.Command}, {vm.Scoring}, {vm.PowerState}, 0, {vm.Version}, 0, {now}, {now}, {now})
+                {vm.Runtime}, {vm.Command}, {vm.Scoring}, {vm.PowerState}, 0, {vm.Version}, 0,
+                {vm.AccessUsername}, {vm.AccessSshPublicKey}, {vm.AccessPasswordHash}, {now}, {now}, {now})
             ON CONFLICT (id) DO NOTHING
             """, ct);
         if (inserted == 0)

@@ -19,7 +19,7 @@ public sealed record VmResponse(
     DateTimeOffset UpdatedAt)
 {
     public static VmResponse From(Vm vm) => new(
-        vm.Id, vm.Name, vm.OrganizationId, vm.LeaseId, vm.Status, vm.StatusReason, vm.WorkerId, vm.WorkerAddress, vm.Port,
+        vm.Id, vm.Name, vm.OrganizationId, vm.LeaseId, vm.Status, vm.StatusReason, vm.WorkerId, vm.Endpoint.Address, vm.Endpoint.Port,
         vm.PowerState, vm.Generation,
         new VmSpecResponse(vm.CpuCores, vm.MemoryMb, vm.DiskGb, vm.ImageId, vm.RequiresGpu, vm.GpuCount, vm.Zone, vm.Labels, vm.Runtime, vm.Command, vm.Scoring),
         vm.Version, vm.CreatedAt, vm.UpdatedAt);

@@ -27,7 +27,7 @@ public static class VmStates
         vm.Status = status;
         vm.StatusReason = reason is null ? null : VmRequests.Cut(reason, 1000);
         Touch(vm, now);
-        db.Publish(new VmStateChanged(vm.Id, vm.OrganizationId, vm.LeaseId, vm.WorkerId, from, status, vm.StatusReason, vm.Version, now, vm.WorkerAddress, vm.Port));
+        db.Publish(new VmStateChanged(vm.Id, vm.OrganizationId, vm.LeaseId, vm.WorkerId, from, status, vm.StatusReason, vm.Version, now, vm.Endpoint.Address, vm.Endpoint.Port));
     }
 
     /// <summary>A change that is not a state change (power, generation): a new version, no event of its own.</summary>

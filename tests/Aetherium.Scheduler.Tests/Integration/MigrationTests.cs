@@ -61,6 +61,28 @@ public sealed class MigrationTests(DefaultHost fixture) : IClassFixture<DefaultH
     }
 
     [Fact]
+    public async Task A_VM_moved_to_a_worker_at_the_same_address_gets_a_port_its_stale_copy_does_not_hold()
+    {
+        // Two agents on one machine (or behind one NAT): the copy left on the offline one may still listen.
+        var zone = Zone();
+        var address = $"10.1.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
+        var a = await Inventory.AddWorkerAsync(zone, address: address);
+        var tenant = new Tenant(Host);
+        var vm = (await CreateRunningAsync(tenant, zone, 1)).Single();
+        var before = await tenant.GetVmAsync(vm.Id);
+        Assert.Equal((a, address), (before.WorkerId!.Value, before.Address));
+        var b = await Inventory.AddWorkerAsync(zone, address: address);
+        await Host.WaitKnownAsync(b);
+
+        await Inventory.SetStatusAsync(a, WorkerStatus.Offline);
+        var migrating = await Bus.WaitForAsync<VmStateChanged>(e => e.VmId == vm.Id && e.NewStatus == VmStatus.Migrating);
+        Assert.Equal((null, null, null), (migrating.WorkerId, migrating.WorkerAddress, migrating.Port)); // reachable nowhere while it moves
+        var moved = await tenant.WaitForVmAsync(vm.Id, v => v.Status == VmStatus.Running && v.WorkerId == b, "the VM runs on the other worker");
+        Assert.Equal(address, moved.Address);
+        Assert.NotEqual(before.Port, moved.Port);
+    }
+
+    [Fact]
     public async Task A_drain_moves_vms_off_at_most_max_parallel_at_a_time()
     {
         var zone = Zone();

@@ -223,13 +223,18 @@ public sealed class PlacementFlowTests(DefaultHost fixture) : IClassFixture<Defa
         var spec = new VmSpec(1, 1024, 10, "debian-12", Zone: zone);
 
         var vmId = Guid.NewGuid();
-        await Bus.PublishAsync(new CreateVm(vmId, organization, lease, "leased", spec));
-        await Bus.PublishAsync(new CreateVm(vmId, organization, lease, "leased", spec));
+        var access = new VmAccess("tenant", null, "$2b$10$abcdefghijklmnopqrstuuJq0s4y4bQ0B5s0b6qZ5Yy6fQk7m3Gxu");
+        await Bus.PublishAsync(new CreateVm(vmId, organization, lease, "leased", spec, access));
+        await Bus.PublishAsync(new CreateVm(vmId, organization, lease, "leased", spec, access));
         await Bus.WaitForAsync<VmStateChanged>(e => e.VmId == vmId && e.NewStatus == VmStatus.Running);
         var list = await admin.GetFromJsonAsync<Vms.VmList>($"/api/v1/vms?lease_id={lease}", Tenant.Json);
         var vm = Assert.Single(list!.Vms);
         Assert.Equal((vmId, organization, worker, VmStatus.Running), (vm.Id, vm.OrganizationId, vm.WorkerId!.Value, vm.Status));
         Assert.Single(Bus.Received<VmRequested>(), e => e.VmId == vmId);
+        // The lease's sign-in goes to the worker with the VM, and nowhere in the API.
+        var desired = Bus.Received<WorkerDesiredStateChanged>().Where(d => d.WorkerId == worker).MaxBy(d => d.Version)!;
+        Assert.Equal(access, Assert.Single(desired.Vms, v => v.VmId == vmId).Access);
+        Assert.DoesNotContain("$2b$", await admin.GetStringAsync($"/api/v1/vms/{vmId}"));
 
         await Bus.PublishAsync(new DeleteVm(vmId, organization, "lease released"));
         await Bus.PublishAsync(new DeleteVm(vmId, organization, "lease released"));

@@ -37,11 +37,12 @@ public sealed class SimulatedInventory : IAsyncDisposable
     }
 
     public async Task<Guid> AddWorkerAsync(string zone, int cpu = 8, long memoryMb = 16384, long diskGb = 200, int gpus = 0, int maxVms = 100,
-        Dictionary<string, string>? labels = null, string[]? images = null, string status = WorkerStatus.Active, string? name = null)
+        Dictionary<string, string>? labels = null, string[]? images = null, string status = WorkerStatus.Active, string? name = null,
+        string? address = null)
     {
         var id = Guid.NewGuid();
         var snapshot = new WorkerSnapshot(id, Guid.NewGuid(), name ?? $"worker-{id.ToString()[..8]}", $"host-{id.ToString()[..8]}",
-            $"10.0.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}", zone, status, labels ?? new Dictionary<string, string>(),
+            address ?? $"10.0.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}", zone, status, labels ?? new Dictionary<string, string>(),
             ["simulated"], cpu, memoryMb, diskGb,
             Enumerable.Range(0, gpus).Select(i => new GpuInfo($"gpu{i}", "NVIDIA H100", 81920, 81920, 0, 40)).ToList(),
             maxVms, 1, Images: images);

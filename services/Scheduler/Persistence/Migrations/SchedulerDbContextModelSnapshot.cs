@@ -131,6 +131,19 @@ namespace Aetherium.Scheduler.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("AccessPasswordHash")
+                        .HasColumnType("text")
+                        .HasColumnName("access_password_hash");
+
+                    b.Property<string>("AccessSshPublicKey")
+                        .HasColumnType("text")
+                        .HasColumnName("access_ssh_public_key");
+
+                    b.Property<string>("AccessUsername")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("access_username");
+
                     b.Property<DateTimeOffset?>("CheckedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("checked_at");

@@ -1,0 +1,76 @@
+using System.Text;
+using Aetherium.Contracts;
+
+namespace Aetherium.Agent.Runtime.Process;
+
+/// <summary>
+/// The tenant's sign-in, given to a VM of the process driver as files in its directory
+/// (<c>&lt;data-dir&gt;/vms/&lt;id&gt;/access/</c>, mode 0700, files 0600): a cloud-init NoCloud seed
+/// (<c>user-data</c>, <c>meta-data</c>), as a VM image would be given it on a seed disk, and, for a key,
+/// an <c>authorized_keys</c> file a workload's sshd can be pointed at. Only the agent's user can read them;
+/// they are removed with the VM.
+/// </summary>
+internal static class VmAccessFiles
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDirectory = Private | UnixFileMode.UserExecute;
+
+    public static string DirectoryOf(string vmDirectory) => Path.Combine(vmDirectory, "access");
+
+    /// <summary>Writes the files (replacing any earlier ones); returns the environment that names them.</summary>
+    public static IReadOnlyDictionary<string, string> Write(string vmDirectory, Guid vmId, string name, VmAccess? access)
+    {
+        var dir = DirectoryOf(vmDirectory);
+        Remove(vmDirectory);
+        if (access is null) return new Dictionary<string, string>();
+        Directory.CreateDirectory(dir, PrivateDirectory);
+        var environment = new Dictionary<string, string>
+        {
+            ["AETHERIUM_VM_USER"] = access.Username,
+            ["AETHERIUM_VM_ACCESS_DIR"] = dir,
+        };
+        WritePrivate(Path.Combine(dir, "meta-data"), $"instance-id: {vmId}\nlocal-hostname: {Yaml(name)}\n");
+        WritePrivate(Path.Combine(dir, "user-data"), UserData(access));
+        if (!string.IsNullOrWhiteSpace(access.SshPublicKey))
+        {
+            var keys = Path.Combine(dir, "authorized_keys");
+            WritePrivate(keys, access.SshPublicKey.Trim() + "\n");
+            environment["AETHERIUM_VM_AUTHORIZED_KEYS"] = keys;
+        }
+        return environment;
+    }
+
+    public static void Remove(string vmDirectory)
+    {
+        var dir = DirectoryOf(vmDirectory);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>cloud-config creating the tenant's account with its key, or with the password's crypt(3) hash.</summary>
+    private static string UserData(VmAccess access)
+    {
+        var text = new StringBuilder("#cloud-config\nusers:\n");
+        text.Append("  - name: ").Append(Yaml(access.Username)).Append('\n');
+        text.Append("    shell: /bin/bash\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n");
+        if (!string.IsNullOrWhiteSpace(access.SshPublicKey))
+            text.Append("    ssh_authorized_keys:\n      - ").Append(Yaml(access.SshPublicKey.Trim())).Append('\n').Append("    lock_passwd: true\n");
+        else if (!string.IsNullOrEmpty(access.PasswordHash))
+            text.Append("    hashed_passwd: ").Append(Yaml(access.PasswordHash)).Append('\n').Append("    lock_passwd: false\n")
+                .Append("ssh_pwauth: true\n");
+        return text.ToString();
+    }
+
+    /// <summary>A YAML double-quoted scalar.</summary>
+    private static string Yaml(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "\"";
+
+    private static void WritePrivate(string path, string content)
+    {
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = Private,
+        });
+        file.Write(Encoding.UTF8.GetBytes(content));
+    }
+}
