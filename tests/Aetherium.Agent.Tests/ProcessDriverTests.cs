@@ -35,6 +35,9 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
     private static Task<VmRuntimeState> StateAsync(IRuntimeDriver driver, Guid vmId, Func<VmRuntimeState, bool> until, string because) =>
         Eventually.GetAsync(() => Task.FromResult(driver.Snapshot().Single(v => v.VmId == vmId)), until, TimeSpan.FromSeconds(20), because);
 
+    /// <summary>Where the driver puts a VM's sign-in files: beside its log.</summary>
+    private static string AccessDirectory(ProcessDriver driver, Guid vmId) => Path.Combine(Path.GetDirectoryName(driver.LogFile(vmId))!, "access");
+
     private static Task<VmRuntimeState> RunningAsync(IRuntimeDriver driver, Guid vmId) =>
         StateAsync(driver, vmId, s => s.State == AgentVmStates.Running, "the VM runs");
 
@@ -79,7 +82,7 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
         await RunningAsync(driver, vm.VmId);
 
         await Eventually.TrueAsync(() => Task.FromResult(driver.Output(vm.VmId).Contains($"user=tenant keys={key}")), because: "the workload finds its user and key");
-        var dir = Path.Combine(Path.GetDirectoryName(driver.LogFile(vm.VmId))!, "access");
+        var dir = AccessDirectory(driver, vm.VmId);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
         foreach (var file in new[] { "authorized_keys", "user-data", "meta-data" })
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, file)));
@@ -103,7 +106,7 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
         await driver.StartAsync(vm, CancellationToken.None);
         await RunningAsync(driver, vm.VmId);
 
-        var dir = Path.Combine(Path.GetDirectoryName(driver.LogFile(vm.VmId))!, "access");
+        var dir = AccessDirectory(driver, vm.VmId);
         var userData = await File.ReadAllTextAsync(Path.Combine(dir, "user-data"));
         Assert.Contains($"    hashed_passwd: \"{hash}\"\n    lock_passwd: false\n", userData);
         Assert.Contains("ssh_pwauth: true", userData);

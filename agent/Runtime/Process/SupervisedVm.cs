@@ -45,24 +45,17 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
             if (_run is not null) return; // running, or between restarts: already under supervision
             IVmLimits limits;
             IReadOnlyDictionary<string, string> access;
+            var step = "write the VM's sign-in files";
             try
             {
                 access = VmAccessFiles.Write(VmDirectory, vmId, spec.Name, spec.Access);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                lock (_stateGate) _spec = spec;
-                SetState(AgentVmStates.Failed, $"could not write the VM's sign-in files: {e.Message}");
-                throw; // not applied: the reconciler's next pass tries again
-            }
-            try
-            {
+                step = $"set up resource limits ({limiter.Mode})";
                 limits = limiter.Create(vmId, spec.CpuCores, spec.MemoryMb, managedRuntime: string.IsNullOrWhiteSpace(spec.Command));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 lock (_stateGate) _spec = spec;
-                SetState(AgentVmStates.Failed, $"could not set up resource limits ({limiter.Mode}): {e.Message}");
+                SetState(AgentVmStates.Failed, $"could not {step}: {e.Message}");
                 throw; // not applied: the reconciler's next pass tries again
             }
             lock (_stateGate)

@@ -29,12 +29,13 @@ internal static class VmAccessFiles
             ["AETHERIUM_VM_USER"] = access.Username,
             ["AETHERIUM_VM_ACCESS_DIR"] = dir,
         };
+        var key = string.IsNullOrWhiteSpace(access.SshPublicKey) ? null : access.SshPublicKey.Trim();
         WritePrivate(Path.Combine(dir, "meta-data"), $"instance-id: {vmId}\nlocal-hostname: {Yaml(name)}\n");
-        WritePrivate(Path.Combine(dir, "user-data"), UserData(access));
-        if (!string.IsNullOrWhiteSpace(access.SshPublicKey))
+        WritePrivate(Path.Combine(dir, "user-data"), UserData(access.Username, key, access.PasswordHash));
+        if (key is not null)
         {
             var keys = Path.Combine(dir, "authorized_keys");
-            WritePrivate(keys, access.SshPublicKey.Trim() + "\n");
+            WritePrivate(keys, key + "\n");
             environment["AETHERIUM_VM_AUTHORIZED_KEYS"] = keys;
         }
         return environment;
@@ -47,15 +48,15 @@ internal static class VmAccessFiles
     }
 
     /// <summary>cloud-config creating the tenant's account with its key, or with the password's crypt(3) hash.</summary>
-    private static string UserData(VmAccess access)
+    private static string UserData(string username, string? key, string? passwordHash)
     {
         var text = new StringBuilder("#cloud-config\nusers:\n");
-        text.Append("  - name: ").Append(Yaml(access.Username)).Append('\n');
+        text.Append("  - name: ").Append(Yaml(username)).Append('\n');
         text.Append("    shell: /bin/bash\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n");
-        if (!string.IsNullOrWhiteSpace(access.SshPublicKey))
-            text.Append("    ssh_authorized_keys:\n      - ").Append(Yaml(access.SshPublicKey.Trim())).Append('\n').Append("    lock_passwd: true\n");
-        else if (!string.IsNullOrEmpty(access.PasswordHash))
-            text.Append("    hashed_passwd: ").Append(Yaml(access.PasswordHash)).Append('\n').Append("    lock_passwd: false\n")
+        if (key is not null)
+            text.Append("    ssh_authorized_keys:\n      - ").Append(Yaml(key)).Append('\n').Append("    lock_passwd: true\n");
+        else if (!string.IsNullOrEmpty(passwordHash))
+            text.Append("    hashed_passwd: ").Append(Yaml(passwordHash)).Append('\n').Append("    lock_passwd: false\n")
                 .Append("ssh_pwauth: true\n");
         return text.ToString();
     }
