@@ -1,6 +1,7 @@
 using Aetherium.Agent.Connection;
 using Aetherium.Agent.Facts;
 using Aetherium.Agent.Runtime;
+using Aetherium.Agent.Runtime.Isolation;
 using Aetherium.Agent.Runtime.Process;
 using Aetherium.Agent.Settings;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +28,7 @@ public static class AgentHost
         builder.Services.AddSingleton<IMachineFacts>(_ => new HostFacts(settings.DataDirectory, settings.PublicAddress));
         builder.Services.AddSingleton<IRuntimeDriver>(sp => settings.Runtime == RuntimeNames.Simulated
             ? new SimulatedDriver()
-            : new ProcessDriver(new ProcessDriverOptions { DataDirectory = settings.DataDirectory },
+            : new ProcessDriver(new ProcessDriverOptions { DataDirectory = settings.DataDirectory, VmUserIds = settings.VmUserIds ?? IdRange.Default },
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("Aetherium.Agent.Runtime")));
         builder.Services.AddSingleton(sp => new NodeAgent(
             new AgentOptions { Token = settings.Token },

@@ -19,7 +19,7 @@ public sealed record InstallRequest(
 
 /// <summary>
 /// `aetherium-agent install`: the systemd unit and the config file (the token lives only there,
-/// mode 0600, never on a command line), then daemon-reload and enable --now.
+/// mode 0600 in a 0700 directory, never on a command line), then daemon-reload and enable --now.
 /// </summary>
 public static class Installer
 {
@@ -70,8 +70,8 @@ public static class Installer
     public static async Task<int> RunAsync(InstallRequest request, TextWriter output, CancellationToken ct)
     {
         Directory.CreateDirectory(request.UnitDirectory);
-        Directory.CreateDirectory(request.ConfigDirectory);
         var configFile = ConfigFilePath(request.ConfigDirectory);
+        await MakePrivateDirectoryAsync(request.ConfigDirectory, configFile, output);
         WritePrivate(configFile, JsonSerializer.Serialize(
             new AgentConfigFile(request.Controller.ToString(), request.Token, request.Runtime, request.DataDir),
             new JsonSerializerOptions(AgentJson.Options) { WriteIndented = true }));
@@ -100,6 +100,28 @@ public static class Installer
             ? $"{ServiceName} enabled; start it with: systemctl start {ServiceName}"
             : $"{ServiceName} enabled and started; follow it with: journalctl -u {ServiceName} -f");
         return 0;
+    }
+
+    /// <summary>
+    /// The config directory is the agent's own: 0700, so that nobody else (a VM's user least of all) even
+    /// sees what is in it. One that holds other files (say --config-dir /etc) is not ours to close; the
+    /// token file in it is 0600 all the same.
+    /// </summary>
+    private static async Task MakePrivateDirectoryAsync(string directory, string configFile, TextWriter output)
+    {
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, ownerOnly);
+            return;
+        }
+        if (File.GetUnixFileMode(directory) == ownerOnly) return;
+        if (Directory.EnumerateFileSystemEntries(directory).Any(entry => entry != configFile))
+        {
+            await output.WriteLineAsync($"{directory} holds other files and is left as it is; {configFile} is private (mode 0600)");
+            return;
+        }
+        File.SetUnixFileMode(directory, ownerOnly);
     }
 
     /// <summary>Created 0600 before the token is written, so it is never readable by others, not even briefly.</summary>

@@ -60,6 +60,7 @@ public sealed class InstallTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(unitPath));
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(configPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Config));
         using var config = JsonDocument.Parse(await File.ReadAllTextAsync(configPath));
         Assert.Equal(Token, config.RootElement.GetProperty("token").GetString());
         Assert.Equal("http://gateway.example:8080/", config.RootElement.GetProperty("controller").GetString());
@@ -82,6 +83,34 @@ public sealed class InstallTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal(["daemon-reload", "enable aetherium-agent"], await File.ReadAllLinesAsync(Record));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(configPath));
+    }
+
+    [Fact]
+    public async Task The_token_is_0600_in_a_0700_directory_that_an_existing_config_directory_is_made()
+    {
+        Directory.CreateDirectory(Config);
+        File.SetUnixFileMode(Config, (UnixFileMode)0b111_101_101);
+
+        var (code, _) = await InstallAsync(SystemdRunning());
+
+        Assert.Equal(0, code);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Config));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Config, "agent.json")));
+    }
+
+    [Fact]
+    public async Task A_shared_config_directory_keeps_its_mode_and_only_the_token_file_is_private()
+    {
+        Directory.CreateDirectory(Config);
+        File.SetUnixFileMode(Config, (UnixFileMode)0b111_101_101);
+        await File.WriteAllTextAsync(Path.Combine(Config, "other-service.conf"), "not the agent's");
+
+        var (code, output) = await InstallAsync(SystemdRunning());
+
+        Assert.Equal(0, code);
+        Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Config));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Config, "agent.json")));
+        Assert.Contains($"{Config} holds other files and is left as it is", output);
     }
 
     [Fact]

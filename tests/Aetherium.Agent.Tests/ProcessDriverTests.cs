@@ -265,7 +265,10 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
 
         var running = await RunningAsync(driver, sleeper.VmId);
         Assert.Contains("rlimit: address space 64 MiB (RLIMIT_AS), cpu not limited", running.Reason);
-        var limit = File.ReadAllLines($"/proc/{PidIn(running.Reason)}/limits").Single(l => l.StartsWith("Max address space"));
+        var pid = PidIn(running.Reason);
+        // "running" comes as the launcher starts: the limit is set once it has exec'd into the workload.
+        await Eventually.TrueAsync(async () => (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")) == "sleep\0600\0", because: "the launcher execs into the workload");
+        var limit = File.ReadAllLines($"/proc/{pid}/limits").Single(l => l.StartsWith("Max address space"));
         Assert.Equal(["67108864", "67108864", "bytes"], limit["Max address space".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         var failed = await StateAsync(driver, hog.VmId, s => s.State == AgentVmStates.Failed, "allocation beyond the limit fails");
         Assert.StartsWith("exited with code 1", failed.Reason);

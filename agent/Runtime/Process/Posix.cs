@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Aetherium.Agent.Runtime.Process;
 
-/// <summary>The few POSIX calls .NET does not expose: signals to process groups, and who is in a group.</summary>
+/// <summary>The few POSIX calls .NET does not expose: signals to process groups, who is in a group or runs as a user, file owners.</summary>
 public static partial class Posix
 {
     public const int SigTerm = 15;
@@ -17,6 +17,16 @@ public static partial class Posix
 
     /// <summary>Signals every process of the group whose id is <paramref name="pgid"/>.</summary>
     public static bool KillGroup(int pgid, int signal) => pgid > 1 && KillNative(-pgid, signal) == 0;
+
+    [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LchownNative(string path, int owner, int group);
+
+    /// <summary>lchown(2): a link itself, never what it points to.</summary>
+    public static void Chown(string path, int owner, int group)
+    {
+        if (LchownNative(path, owner, group) != 0)
+            throw new IOException($"cannot give {path} to {owner}:{group} (errno {Marshal.GetLastPInvokeError()})");
+    }
 
     /// <summary>Whether a process exists and is not a zombie waiting to be reaped.</summary>
     public static bool IsAlive(int pid)
@@ -36,6 +46,27 @@ public static partial class Posix
             if (stat is { } s && s.ProcessGroup == pgid && s.State != 'Z' && s.State != 'X') members.Add(pid);
         }
         return members;
+    }
+
+    /// <summary>Live processes with <paramref name="uid"/> as their real, effective, saved or filesystem user id (from /proc/*/status).</summary>
+    public static IReadOnlyList<int> ProcessesOfUser(int uid)
+    {
+        var owned = new List<int>();
+        var id = uid.ToString(CultureInfo.InvariantCulture);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            try
+            {
+                var uids = File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+                if (uids is not null && uids[4..].Split('\t', StringSplitOptions.RemoveEmptyEntries).Contains(id) && IsAlive(pid)) owned.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile
+            }
+        }
+        return owned;
     }
 
     /// <summary>/proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses.</summary>

@@ -1,3 +1,4 @@
+using Aetherium.Agent.Runtime.Isolation;
 using Aetherium.Contracts.Agent;
 using Microsoft.Extensions.Logging;
 
@@ -5,7 +6,7 @@ namespace Aetherium.Agent.Runtime.Process;
 
 public sealed class ProcessDriverOptions
 {
-    /// <summary>The agent's data directory; each VM keeps its output under vms/&lt;id&gt;/.</summary>
+    /// <summary>The agent's data directory; each VM keeps its files under vms/&lt;id&gt;/ (see <see cref="VmIsolation"/>).</summary>
     public required string DataDirectory { get; init; }
 
     /// <summary>How long a VM has to exit after SIGTERM before it gets SIGKILL.</summary>
@@ -23,6 +24,9 @@ public sealed class ProcessDriverOptions
     /// <summary>Lines of output kept in memory per VM.</summary>
     public int OutputLines { get; init; } = 200;
 
+    /// <summary>As root, each VM runs as a user of its own with an id from this range.</summary>
+    public IdRange VmUserIds { get; init; } = IdRange.Default;
+
     /// <summary>How to run the agent's built-in workload (<c>aetherium-agent vm</c>).</summary>
     public IReadOnlyList<string> SelfCommand { get; init; } = Process.SelfCommand.Resolve();
 }
@@ -33,13 +37,17 @@ public sealed class ProcessDriver : IRuntimeDriver
     private readonly ProcessDriverOptions _options;
     private readonly ILogger _logger;
     private readonly ResourceLimiter _limiter;
+    private readonly VmIsolation _isolation;
     private readonly Dictionary<Guid, SupervisedVm> _vms = [];
 
     public ProcessDriver(ProcessDriverOptions options, ILogger logger)
     {
         _options = options;
         _logger = logger;
-        Directory.CreateDirectory(Path.Combine(options.DataDirectory, "vms"));
+        _isolation = VmIsolation.Create(options.DataDirectory, options.VmUserIds, logger);
+        foreach (var part in options.SelfCommand)
+            if (_isolation.Unreachable(part) is { } blocked)
+                logger.LogWarning("VM users cannot reach {Blocked} (others may not read or pass it): VMs with the built-in workload ({Part}) will not start", blocked, part);
         _limiter = ResourceLimiter.Detect(options.Limits, logger);
     }
 
@@ -62,7 +70,7 @@ public sealed class ProcessDriver : IRuntimeDriver
         await vm.StopAsync(null, ct);
         lock (_vms) _vms.Remove(vmId);
         vm.Output.Dispose();
-        VmAccessFiles.Remove(vm.VmDirectory); // the tenant's sign-in does not outlive its VM here
+        await _isolation.RemoveAsync(vm.Sandbox); // its files (the tenant's sign-in among them) do not outlive it here
         StateChanged?.Invoke();
     }
 
@@ -87,7 +95,7 @@ public sealed class ProcessDriver : IRuntimeDriver
         lock (_vms)
         {
             if (!_vms.TryGetValue(vmId, out var vm))
-                _vms[vmId] = vm = new SupervisedVm(vmId, _options, _limiter, _logger, () => StateChanged?.Invoke());
+                _vms[vmId] = vm = new SupervisedVm(_isolation.Prepare(vmId), _options, _limiter, _logger, () => StateChanged?.Invoke());
             return vm;
         }
     }

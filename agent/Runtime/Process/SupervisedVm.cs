@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Aetherium.Agent.Runtime.Isolation;
 using Aetherium.Contracts.Agent;
 using Microsoft.Extensions.Logging;
 using OsProcess = System.Diagnostics.Process;
@@ -9,10 +10,11 @@ namespace Aetherium.Agent.Runtime.Process;
 
 /// <summary>
 /// One VM of the process driver: a child process started in its own session (so the whole tree is
-/// one process group), inside its cgroup or under its rlimit, with its output kept, restarted on
-/// failure with backoff up to a maximum, and stopped with SIGTERM, then SIGKILL after a grace period.
+/// one process group), inside its cgroup or under its rlimit, as the VM's own user (see <see cref="VmSandbox"/>),
+/// with its output kept, restarted on failure with backoff up to a maximum, and stopped with SIGTERM,
+/// then SIGKILL after a grace period.
 /// </summary>
-internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, ResourceLimiter limiter, ILogger logger, Action changed)
+internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions options, ResourceLimiter limiter, ILogger logger, Action changed)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _stateGate = new();
@@ -21,18 +23,19 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
     private string? _reason;
     private int _restarts;
     private Run? _run;
+    private readonly Guid _vmId = sandbox.VmId;
 
-    public OutputLog Output { get; } = new(Path.Combine(options.DataDirectory, "vms", vmId.ToString("N"), "output.log"), options.OutputLines);
+    public OutputLog Output { get; } = new(Path.Combine(sandbox.Directory, "output.log"), options.OutputLines);
 
-    /// <summary>The VM's own directory: its output log, its sign-in files; the workload's working directory.</summary>
-    public string VmDirectory => Path.GetDirectoryName(Output.FilePath)!;
+    /// <summary>The VM's directory and user: its output log, its sign-in files, the workload's home.</summary>
+    public VmSandbox Sandbox => sandbox;
 
     public VmRuntimeState State
     {
         get
         {
             lock (_stateGate)
-                return new VmRuntimeState(vmId, _state, _reason, _restarts, _spec?.Generation ?? 0,
+                return new VmRuntimeState(_vmId, _state, _reason, _restarts, _spec?.Generation ?? 0,
                     _spec?.CpuCores ?? 0, _spec?.MemoryMb ?? 0, _spec?.DiskGb ?? 0);
         }
     }
@@ -48,9 +51,9 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
             var step = "write the VM's sign-in files";
             try
             {
-                access = VmAccessFiles.Write(VmDirectory, vmId, spec.Name, spec.Access);
+                access = VmAccessFiles.Write(sandbox, spec.Name, spec.Access);
                 step = $"set up resource limits ({limiter.Mode})";
-                limits = limiter.Create(vmId, spec.CpuCores, spec.MemoryMb, managedRuntime: string.IsNullOrWhiteSpace(spec.Command));
+                limits = limiter.Create(_vmId, spec.CpuCores, spec.MemoryMb, managedRuntime: string.IsNullOrWhiteSpace(spec.Command));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -63,9 +66,9 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
                 _spec = spec;
                 _restarts = 0;
             }
-            logger.LogInformation("VM {VmId} ({Name}): limits {Limits}", vmId, spec.Name, limits.Description);
+            logger.LogInformation("VM {VmId} ({Name}): limits {Limits}", _vmId, spec.Name, limits.Description);
             SetState(AgentVmStates.Provisioning, limits.Description);
-            var run = new Run(limits, access);
+            var run = new Run(limits, access, sandbox);
             _run = run;
             run.Supervision = Task.Run(() => SuperviseAsync(spec, run), CancellationToken.None);
         }
@@ -85,7 +88,7 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
             var run = _run;
             _run = null;
             var how = run is null ? null : await run.StopAsync(options.StopGrace);
-            if (how is not null) logger.LogInformation("VM {VmId}: {How}", vmId, how);
+            if (how is not null) logger.LogInformation("VM {VmId}: {How}", _vmId, how);
             SetState(AgentVmStates.Stopped, how ?? "stopped");
         }
         finally
@@ -103,7 +106,7 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
             if (exit.Code == 0)
             {
                 SetState(AgentVmStates.Stopped, exit.Outcome);
-                logger.LogInformation("VM {VmId}: {Outcome}", vmId, exit.Outcome);
+                logger.LogInformation("VM {VmId}: {Outcome}", _vmId, exit.Outcome);
                 return;
             }
             int restarts;
@@ -111,12 +114,12 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
             if (restarts >= options.MaxRestarts)
             {
                 SetState(AgentVmStates.Failed, $"{exit.Outcome}; gave up after {restarts} restart(s)");
-                logger.LogWarning("VM {VmId}: {Outcome}; gave up after {Restarts} restart(s)", vmId, exit.Outcome, restarts);
+                logger.LogWarning("VM {VmId}: {Outcome}; gave up after {Restarts} restart(s)", _vmId, exit.Outcome, restarts);
                 return;
             }
             var delay = RestartDelay(restarts);
             SetState(AgentVmStates.Failed, $"{exit.Outcome}; restarting in {delay.TotalSeconds:0.#} s ({restarts + 1}/{options.MaxRestarts})");
-            logger.LogWarning("VM {VmId}: {Outcome}; restart {Restart}/{Max} in {Delay}", vmId, exit.Outcome, restarts + 1, options.MaxRestarts, delay);
+            logger.LogWarning("VM {VmId}: {Outcome}; restart {Restart}/{Max} in {Delay}", _vmId, exit.Outcome, restarts + 1, options.MaxRestarts, delay);
             try
             {
                 await Task.Delay(delay, run.Stopping.Token);
@@ -148,22 +151,22 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
             }
         }
         var pid = run.Pid;
-        Output.Note($"started pid {pid} ({run.Limits.Description})");
+        Output.Note($"started pid {pid} as {sandbox.Description} ({run.Limits.Description})");
         if (spec.Port > 0)
         {
             // "running" is what the tenant relies on to connect: with a port, it means the port answers.
             SetState(AgentVmStates.Provisioning, $"pid {pid}; waiting for port {spec.Port}; {run.Limits.Description}");
             var answered = await PortAnswersAsync(spec.Port, run.Exited);
-            if (!answered && !run.Exited.IsCompleted) logger.LogWarning("VM {VmId}: port {Port} not answering after {Seconds} s", vmId, spec.Port, PortWait.TotalSeconds);
+            if (!answered && !run.Exited.IsCompleted) logger.LogWarning("VM {VmId}: port {Port} not answering after {Seconds} s", _vmId, spec.Port, PortWait.TotalSeconds);
         }
         if (!run.Exited.IsCompleted)
         {
-            logger.LogInformation("VM {VmId} ({Name}): running as pid {Pid}", vmId, spec.Name, pid);
+            logger.LogInformation("VM {VmId} ({Name}): running as pid {Pid}, {User}", _vmId, spec.Name, pid, sandbox.Description);
             SetState(AgentVmStates.Running, $"pid {pid}; {run.Limits.Description}");
         }
         await run.Exited;
         // Descendants may still hold the output pipes open: they go first, then the last lines are read.
-        KillLeftovers(pid, run.Limits);
+        KillLeftovers(pid, run.Limits, sandbox);
         using (var drained = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
         {
             try
@@ -223,7 +226,7 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
 
     private OsProcess Spawn(DesiredVmData spec, Run run)
     {
-        var workDir = VmDirectory;
+        var workDir = sandbox.Home;
         var start = new ProcessStartInfo("setsid")
         {
             UseShellExecute = false,
@@ -232,12 +235,14 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
             RedirectStandardError = true,
             WorkingDirectory = workDir,
         };
-        // setsid execs (the child of .NET is not a group leader), /bin/sh applies the limits and
-        // execs the workload: one pid throughout, which is also the session and process group id.
+        // setsid execs (the child of .NET is not a group leader), /bin/sh applies the limits as the
+        // agent's user (it joins the cgroup) and execs setpriv, which drops to the VM's user and execs
+        // the workload: one pid throughout, which is also the session and process group id.
         start.ArgumentList.Add("/bin/sh");
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(run.Limits.ShellPrelude + "exec \"$@\"");
         start.ArgumentList.Add("aetherium-vm");
+        foreach (var part in sandbox.RunAs) start.ArgumentList.Add(part);
         var builtIn = string.IsNullOrWhiteSpace(spec.Command);
         if (builtIn)
         {
@@ -254,9 +259,10 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
         // A VM never sees the agent's settings, its token least of all.
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AETHERIUM_", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(key);
-        start.Environment["AETHERIUM_VM_ID"] = vmId.ToString();
+        start.Environment["AETHERIUM_VM_ID"] = _vmId.ToString();
         start.Environment["AETHERIUM_VM_NAME"] = spec.Name;
         start.Environment["AETHERIUM_VM_PORT"] = spec.Port.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in sandbox.Environment) start.Environment[key] = value;
         foreach (var (key, value) in run.Limits.Environment) start.Environment[key] = value;
         foreach (var (key, value) in run.Access) start.Environment[key] = value;
 
@@ -274,11 +280,11 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
         return process;
     }
 
-    /// <summary>Whatever the workload left behind: its process group and, with cgroups, anything that left the group.</summary>
-    private static void KillLeftovers(int pgid, IVmLimits limits)
+    /// <summary>Whatever the workload left behind: its process group and anything that left the group (in its cgroup, or running as its user).</summary>
+    private static void KillLeftovers(int pgid, IVmLimits limits, VmSandbox sandbox)
     {
         Posix.KillGroup(pgid, Posix.SigKill);
-        foreach (var pid in limits.Processes()) Posix.Kill(pid, Posix.SigKill);
+        foreach (var pid in limits.Processes().Concat(sandbox.Processes())) Posix.Kill(pid, Posix.SigKill);
     }
 
     private void SetState(string state, string? reason)
@@ -293,7 +299,7 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
     }
 
     /// <summary>One supervision: from start until stopped or given up, across restarts.</summary>
-    private sealed class Run(IVmLimits limits, IReadOnlyDictionary<string, string> access)
+    private sealed class Run(IVmLimits limits, IReadOnlyDictionary<string, string> access, VmSandbox sandbox)
     {
         public IVmLimits Limits { get; } = limits;
         /// <summary>The environment naming the VM's sign-in files.</summary>
@@ -329,8 +335,8 @@ internal sealed class SupervisedVm(Guid vmId, ProcessDriverOptions options, Reso
                 {
                     how = "stopped (SIGTERM)";
                 }
-                KillLeftovers(pid, Limits);
-                for (var i = 0; i < 40 && Posix.GroupMembers(pid).Count > 0; i++) await Task.Delay(50);
+                KillLeftovers(pid, Limits, sandbox);
+                for (var i = 0; i < 40 && Posix.GroupMembers(pid).Count + sandbox.Processes().Count > 0; i++) await Task.Delay(50);
             }
             await Supervision;
             await Limits.ReleaseAsync();

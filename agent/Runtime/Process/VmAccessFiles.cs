@@ -1,4 +1,5 @@
 using System.Text;
+using Aetherium.Agent.Runtime.Isolation;
 using Aetherium.Contracts;
 
 namespace Aetherium.Agent.Runtime.Process;
@@ -7,21 +8,20 @@ namespace Aetherium.Agent.Runtime.Process;
 /// The tenant's sign-in, given to a VM of the process driver as files in its directory
 /// (<c>&lt;data-dir&gt;/vms/&lt;id&gt;/access/</c>, mode 0700, files 0600): a cloud-init NoCloud seed
 /// (<c>user-data</c>, <c>meta-data</c>), as a VM image would be given it on a seed disk, and, for a key,
-/// an <c>authorized_keys</c> file a workload's sshd can be pointed at. Only the agent's user can read them;
-/// they are removed with the VM.
+/// an <c>authorized_keys</c> file a workload's sshd can be pointed at. Written by the agent in a directory
+/// it has just made, then handed over to the VM's user: only that user (and root) can read them; they are
+/// removed with the VM.
 /// </summary>
 internal static class VmAccessFiles
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = Private | UnixFileMode.UserExecute;
 
-    public static string DirectoryOf(string vmDirectory) => Path.Combine(vmDirectory, "access");
-
     /// <summary>Writes the files (replacing any earlier ones); returns the environment that names them.</summary>
-    public static IReadOnlyDictionary<string, string> Write(string vmDirectory, Guid vmId, string name, VmAccess? access)
+    public static IReadOnlyDictionary<string, string> Write(VmSandbox sandbox, string name, VmAccess? access)
     {
-        var dir = DirectoryOf(vmDirectory);
-        Remove(vmDirectory);
+        var dir = Path.Combine(sandbox.Directory, "access");
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); // links are removed, not followed
         if (access is null) return new Dictionary<string, string>();
         Directory.CreateDirectory(dir, PrivateDirectory);
         var environment = new Dictionary<string, string>
@@ -30,7 +30,7 @@ internal static class VmAccessFiles
             ["AETHERIUM_VM_ACCESS_DIR"] = dir,
         };
         var key = string.IsNullOrWhiteSpace(access.SshPublicKey) ? null : access.SshPublicKey.Trim();
-        WritePrivate(Path.Combine(dir, "meta-data"), $"instance-id: {vmId}\nlocal-hostname: {Yaml(name)}\n");
+        WritePrivate(Path.Combine(dir, "meta-data"), $"instance-id: {sandbox.VmId}\nlocal-hostname: {Yaml(name)}\n");
         WritePrivate(Path.Combine(dir, "user-data"), UserData(access.Username, key, access.PasswordHash));
         if (key is not null)
         {
@@ -38,13 +38,8 @@ internal static class VmAccessFiles
             WritePrivate(keys, key + "\n");
             environment["AETHERIUM_VM_AUTHORIZED_KEYS"] = keys;
         }
+        sandbox.HandOver(dir);
         return environment;
-    }
-
-    public static void Remove(string vmDirectory)
-    {
-        var dir = DirectoryOf(vmDirectory);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>cloud-config creating the tenant's account with its key, or with the password's crypt(3) hash.</summary>
