@@ -34,7 +34,9 @@ public static class InstallScript
         echo "Downloading the Aetherium agent from $CONTROLLER ..."
         tmp="$(mktemp -d)"
         trap 'rm -rf "$tmp"' EXIT
-        curl -fsSL -H "Authorization: Bearer $TOKEN" "$CONTROLLER{{PackagePath}}" -o "$tmp/agent.tar.gz" \
+        # The token reaches curl on its standard input, not as an argument: arguments are visible to every
+        # user of the machine in ps (on a reinstall, the VMs still running here too).
+        curl -fsSL -H @- "$CONTROLLER{{PackagePath}}" -o "$tmp/agent.tar.gz" <<<"Authorization: Bearer $TOKEN" \
           || fail "could not download the agent package from $CONTROLLER{{PackagePath}}"
         mkdir -p "$tmp/agent"
         tar -xzf "$tmp/agent.tar.gz" -C "$tmp/agent" || fail "the agent package is not a valid tar.gz"
