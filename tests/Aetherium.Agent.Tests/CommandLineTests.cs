@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Aetherium.Agent.Runtime.Isolation;
 using Aetherium.Agent.Runtime.Process;
 using Aetherium.Agent.Settings;
 using Aetherium.Agent.Workload;
@@ -83,6 +84,22 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("runtime must be one of process, simulated, got \"docker\"", Error(new("http://c", "t", "docker", null, null, none)));
         Assert.StartsWith("no controller given", Error(new(null, "t", null, null, null, none)));
         Assert.Equal("config file /nonexistent/agent.json does not exist", Error(new("http://c", "t", null, null, null, "/nonexistent/agent.json")));
+    }
+
+    [Fact]
+    public void The_vm_user_ids_come_from_the_environment_or_the_config_file_and_never_include_the_machines_own_users()
+    {
+        string? Error(string range) =>
+            SettingsLoader.Resolve(new("http://c", "t", null, null, null, WriteConfig($$"""{"vm_user_ids": "{{range}}"}""")), _ => null).Error;
+        var config = WriteConfig("""{"controller": "http://c", "token": "t", "vm_user_ids": "300000-300999"}""");
+
+        Assert.Null(SettingsLoader.Resolve(new(null, null, null, null, null, WriteConfig("""{"controller": "http://c", "token": "t"}""")), _ => null).Settings!.VmUserIds);
+        Assert.Equal(new IdRange(300_000, 300_999), SettingsLoader.Resolve(new(null, null, null, null, null, config), _ => null).Settings!.VmUserIds);
+        Assert.Equal(new IdRange(400_000, 400_009), SettingsLoader.Resolve(new(null, null, null, null, null, config),
+            n => n == "AETHERIUM_VM_USER_IDS" ? "400000-400009" : null).Settings!.VmUserIds);
+        Assert.Equal("VM user ids must satisfy 1000 <= FIRST <= LAST < 2147483647, got \"0-65535\"", Error("0-65535"));
+        Assert.Equal("VM user ids must satisfy 1000 <= FIRST <= LAST < 2147483647, got \"300000-200000\"", Error("300000-200000"));
+        Assert.Equal("VM user ids must be FIRST-LAST (e.g. 200000-265535), got \"lots\"", Error("lots"));
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public sealed class VmIsolation
     public VmSandbox Prepare(Guid vmId)
     {
         var dir = Path.Combine(_vms, vmId.ToString("N"));
-        Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(dir, OwnerOnly);
         var home = Path.Combine(dir, "home");
         if (_setpriv is null)
         {
