@@ -1,4 +1,5 @@
 using Aetherium.Agent.Install;
+using Aetherium.Agent.Runtime.Isolation;
 using Aetherium.Agent.Runtime.Process;
 using Aetherium.Contracts;
 using Aetherium.Contracts.Agent;
@@ -154,6 +155,24 @@ public sealed class VmIsolationTests(ITestOutputHelper output) : IAsyncLifetime
         var other = int.Parse(await ValueAsync(restarted, newcomer.VmId, "uid"));
         Assert.NotEqual(0, other);
         Assert.NotEqual(before, other);
+    }
+
+    [Fact]
+    public async Task An_agent_that_is_not_root_runs_workloads_as_itself_and_says_once_that_they_are_not_isolated()
+    {
+        var logs = new TestLoggerProvider(output);
+        var isolation = VmIsolation.Create(DataDirectory, IdRange.Default, logs.CreateLogger("driver"), asRoot: false);
+        var sandbox = isolation.Prepare(Guid.NewGuid());
+
+        Assert.False(isolation.Isolates);
+        Assert.Null(sandbox.User);
+        Assert.Empty(sandbox.RunAs);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(sandbox.Directory));
+        Assert.True(Directory.Exists(sandbox.Home));
+        Assert.Single(logs.Lines, l => l.Contains("does not run as root: VM workloads run as its own user") && l.Contains("not isolated"));
+
+        await isolation.RemoveAsync(sandbox);
+        Assert.False(Directory.Exists(sandbox.Directory));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
