@@ -95,7 +95,7 @@ public sealed class ProcessDriver : IRuntimeDriver
         lock (_vms)
         {
             if (!_vms.TryGetValue(vmId, out var vm))
-                _vms[vmId] = vm = new SupervisedVm(_isolation.Prepare(vmId), _options, _limiter, _logger, () => StateChanged?.Invoke());
+                _vms[vmId] = vm = new SupervisedVm(vmId, _isolation.Prepare(vmId), _options, _limiter, _logger, () => StateChanged?.Invoke());
             return vm;
         }
     }

@@ -14,7 +14,7 @@ namespace Aetherium.Agent.Runtime.Process;
 /// with its output kept, restarted on failure with backoff up to a maximum, and stopped with SIGTERM,
 /// then SIGKILL after a grace period.
 /// </summary>
-internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions options, ResourceLimiter limiter, ILogger logger, Action changed)
+internal sealed class SupervisedVm(Guid vmId, VmSandbox sandbox, ProcessDriverOptions options, ResourceLimiter limiter, ILogger logger, Action changed)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _stateGate = new();
@@ -23,7 +23,6 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
     private string? _reason;
     private int _restarts;
     private Run? _run;
-    private readonly Guid _vmId = sandbox.VmId;
 
     public OutputLog Output { get; } = new(Path.Combine(sandbox.Directory, "output.log"), options.OutputLines);
 
@@ -35,7 +34,7 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
         get
         {
             lock (_stateGate)
-                return new VmRuntimeState(_vmId, _state, _reason, _restarts, _spec?.Generation ?? 0,
+                return new VmRuntimeState(vmId, _state, _reason, _restarts, _spec?.Generation ?? 0,
                     _spec?.CpuCores ?? 0, _spec?.MemoryMb ?? 0, _spec?.DiskGb ?? 0);
         }
     }
@@ -53,7 +52,7 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
             {
                 access = VmAccessFiles.Write(sandbox, spec.Name, spec.Access);
                 step = $"set up resource limits ({limiter.Mode})";
-                limits = limiter.Create(_vmId, spec.CpuCores, spec.MemoryMb, managedRuntime: string.IsNullOrWhiteSpace(spec.Command));
+                limits = limiter.Create(vmId, spec.CpuCores, spec.MemoryMb, managedRuntime: string.IsNullOrWhiteSpace(spec.Command));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -66,7 +65,7 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
                 _spec = spec;
                 _restarts = 0;
             }
-            logger.LogInformation("VM {VmId} ({Name}): limits {Limits}", _vmId, spec.Name, limits.Description);
+            logger.LogInformation("VM {VmId} ({Name}): limits {Limits}", vmId, spec.Name, limits.Description);
             SetState(AgentVmStates.Provisioning, limits.Description);
             var run = new Run(limits, access, sandbox);
             _run = run;
@@ -88,7 +87,7 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
             var run = _run;
             _run = null;
             var how = run is null ? null : await run.StopAsync(options.StopGrace);
-            if (how is not null) logger.LogInformation("VM {VmId}: {How}", _vmId, how);
+            if (how is not null) logger.LogInformation("VM {VmId}: {How}", vmId, how);
             SetState(AgentVmStates.Stopped, how ?? "stopped");
         }
         finally
@@ -106,7 +105,7 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
             if (exit.Code == 0)
             {
                 SetState(AgentVmStates.Stopped, exit.Outcome);
-                logger.LogInformation("VM {VmId}: {Outcome}", _vmId, exit.Outcome);
+                logger.LogInformation("VM {VmId}: {Outcome}", vmId, exit.Outcome);
                 return;
             }
             int restarts;
@@ -114,12 +113,12 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
             if (restarts >= options.MaxRestarts)
             {
                 SetState(AgentVmStates.Failed, $"{exit.Outcome}; gave up after {restarts} restart(s)");
-                logger.LogWarning("VM {VmId}: {Outcome}; gave up after {Restarts} restart(s)", _vmId, exit.Outcome, restarts);
+                logger.LogWarning("VM {VmId}: {Outcome}; gave up after {Restarts} restart(s)", vmId, exit.Outcome, restarts);
                 return;
             }
             var delay = RestartDelay(restarts);
             SetState(AgentVmStates.Failed, $"{exit.Outcome}; restarting in {delay.TotalSeconds:0.#} s ({restarts + 1}/{options.MaxRestarts})");
-            logger.LogWarning("VM {VmId}: {Outcome}; restart {Restart}/{Max} in {Delay}", _vmId, exit.Outcome, restarts + 1, options.MaxRestarts, delay);
+            logger.LogWarning("VM {VmId}: {Outcome}; restart {Restart}/{Max} in {Delay}", vmId, exit.Outcome, restarts + 1, options.MaxRestarts, delay);
             try
             {
                 await Task.Delay(delay, run.Stopping.Token);
@@ -157,11 +156,11 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
             // "running" is what the tenant relies on to connect: with a port, it means the port answers.
             SetState(AgentVmStates.Provisioning, $"pid {pid}; waiting for port {spec.Port}; {run.Limits.Description}");
             var answered = await PortAnswersAsync(spec.Port, run.Exited);
-            if (!answered && !run.Exited.IsCompleted) logger.LogWarning("VM {VmId}: port {Port} not answering after {Seconds} s", _vmId, spec.Port, PortWait.TotalSeconds);
+            if (!answered && !run.Exited.IsCompleted) logger.LogWarning("VM {VmId}: port {Port} not answering after {Seconds} s", vmId, spec.Port, PortWait.TotalSeconds);
         }
         if (!run.Exited.IsCompleted)
         {
-            logger.LogInformation("VM {VmId} ({Name}): running as pid {Pid}, {User}", _vmId, spec.Name, pid, sandbox.Description);
+            logger.LogInformation("VM {VmId} ({Name}): running as pid {Pid}, {User}", vmId, spec.Name, pid, sandbox.Description);
             SetState(AgentVmStates.Running, $"pid {pid}; {run.Limits.Description}");
         }
         await run.Exited;
@@ -259,7 +258,7 @@ internal sealed class SupervisedVm(VmSandbox sandbox, ProcessDriverOptions optio
         // A VM never sees the agent's settings, its token least of all.
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("AETHERIUM_", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(key);
-        start.Environment["AETHERIUM_VM_ID"] = _vmId.ToString();
+        start.Environment["AETHERIUM_VM_ID"] = vmId.ToString();
         start.Environment["AETHERIUM_VM_NAME"] = spec.Name;
         start.Environment["AETHERIUM_VM_PORT"] = spec.Port.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in sandbox.Environment) start.Environment[key] = value;
