@@ -11,9 +11,10 @@ namespace Aetherium.Gateway.Tests;
 /// </summary>
 public sealed class AuthRateLimitTests : IAsyncLifetime
 {
-    private ServiceFactory<Program> _gateway = null!;
+    // Any class of the gateway's assembly names its entry point ("Program" is also the AppHost's).
+    private ServiceFactory<Aetherium.Gateway.Live.LiveFanOut> _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await ServiceFactory<Program>.CreateAsync("gatewaydb", "authlimit", new Dictionary<string, string?>
+    public async Task InitializeAsync() => _gateway = await ServiceFactory<Aetherium.Gateway.Live.LiveFanOut>.CreateAsync("gatewaydb", "authlimit", new Dictionary<string, string?>
     {
         ["Gateway:RateLimits:auth:PermitLimit"] = "3",
         ["Gateway:RateLimits:auth:WindowSeconds"] = "60",
