@@ -3,7 +3,6 @@ using System.Threading.RateLimiting;
 using Aetherium.Identity.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Aetherium.Identity.Http;
