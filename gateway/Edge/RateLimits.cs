@@ -7,7 +7,8 @@ namespace Aetherium.Gateway.Edge;
 
 /// <summary>
 /// Per-client limits (the token's subject when signed in, else the address): strict on auth routes
-/// (password guessing), generous on the API and on agent traffic; the live stream's connection attempts
+/// (password guessing), which count by address only, since a guesser may carry any valid token of its
+/// own; generous on the API and on agent traffic; the live stream's connection attempts
 /// (not how long a stream stays open) have a limit of their own. 429 ProblemDetails with Retry-After.
 /// Configuration Gateway:RateLimits:{Auth,Api,Agent,Live}:{PermitLimit,WindowSeconds}.
 /// </summary>
@@ -24,7 +25,7 @@ public static class RateLimits
             {
                 var limit = configuration.GetValue($"Gateway:RateLimits:{policy}:PermitLimit", permits);
                 var seconds = configuration.GetValue($"Gateway:RateLimits:{policy}:WindowSeconds", window);
-                o.AddPolicy(policy, ctx => RateLimitPartition.GetFixedWindowLimiter($"{policy}:{ClientKey(ctx)}", _ => new FixedWindowRateLimiterOptions
+                o.AddPolicy(policy, ctx => RateLimitPartition.GetFixedWindowLimiter($"{policy}:{ClientKey(policy, ctx)}", _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = limit, Window = TimeSpan.FromSeconds(seconds), QueueLimit = 0,
                 }));
@@ -40,7 +41,7 @@ public static class RateLimits
         return services;
     }
 
-    private static string ClientKey(HttpContext context) =>
-        context.User.FindFirstValue("sub") is { Length: > 0 } subject ? "sub:" + subject
+    private static string ClientKey(string policy, HttpContext context) =>
+        policy != Auth && context.User.FindFirstValue("sub") is { Length: > 0 } subject ? "sub:" + subject
         : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Aetherium.Contracts;
 using Aetherium.Testing;
+using Microsoft.EntityFrameworkCore;
 using Xunit;
 
 namespace Aetherium.Identity.Tests;
@@ -87,6 +88,47 @@ public sealed class AccountTests(IdentityFixture fx) : IClassFixture<IdentityFix
 
         var anonymous = await Client.PostAsync("/api/v1/organizations/invites", new { });
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_invite_is_minted_from_no_body_or_an_object_and_never_from_a_bad_one()
+    {
+        var owner = Api.Unique("ivan");
+        var org = (await Client.SignupAsync(owner)).GetProperty("organization_id").GetGuid();
+        var token = (await Client.LoginAsync(owner)).AccessToken;
+        Task<int> Invites() => fx.DbAsync(db => db.Invites.CountAsync(i => i.OrganizationId == org));
+
+        foreach (var (name, body) in BadBodies.ForExpiresIn())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/organizations/invites") { Content = BadBodies.Json(body) };
+            request.Headers.Authorization = new("Bearer", token);
+            var response = await Client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal(0, await Invites());
+
+        // No body at all, or an empty object: the default lifetime; a lifetime in range: that one.
+        using (var empty = new HttpRequestMessage(HttpMethod.Post, "/api/v1/organizations/invites"))
+        {
+            empty.Headers.Authorization = new("Bearer", token);
+            var created = await (await Client.SendAsync(empty)).JsonAsync(HttpStatusCode.Created);
+            Assert.True(created.GetProperty("expires_at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddDays(6));
+        }
+        await (await Client.PostAsync("/api/v1/organizations/invites", new { }, token)).JsonAsync(HttpStatusCode.Created);
+        var hour = await (await Client.PostAsync("/api/v1/organizations/invites", new { expires_in = 3600 }, token)).JsonAsync(HttpStatusCode.Created);
+        Assert.True(hour.GetProperty("expires_at").GetDateTimeOffset() < DateTimeOffset.UtcNow.AddHours(2));
+        Assert.Equal(3, await Invites());
+    }
+
+    [Fact]
+    public async Task Signup_refuses_an_unknown_field_rather_than_found_an_organisation()
+    {
+        var name = Api.Unique("olga");
+        var misspelt = await Client.PostAsync("/api/v1/auth/signup", new { username = name, password = "correct horse battery", invite_cod = "abc" });
+        Assert.Equal(HttpStatusCode.BadRequest, misspelt.StatusCode);
+        Assert.Equal("application/problem+json", misspelt.Content.Headers.ContentType?.MediaType);
+        Assert.False(await fx.DbAsync(db => db.Users.AnyAsync(u => u.Username == name)));
     }
 
     [Fact]

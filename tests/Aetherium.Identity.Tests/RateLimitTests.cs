@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Xunit;
 
 namespace Aetherium.Identity.Tests;
@@ -23,17 +22,7 @@ public sealed class RateLimitTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _identity.DisposeAsync();
 
-    /// <summary>A client whose connections come from <paramref name="source"/>.</summary>
-    private HttpClient ClientFrom(string source) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, ct) =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
-            await socket.ConnectAsync(context.DnsEndPoint, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    }) { BaseAddress = new Uri(_identity.ListeningUrl) };
+    private HttpClient ClientFrom(string source) => ClientAddress.From(_identity.ListeningUrl, source);
 
     private static Task<HttpResponseMessage> WrongLogin(HttpClient client) =>
         client.PostAsync("/api/v1/auth/login", new { username = "admin", password = "wrong password" });

@@ -46,6 +46,22 @@ public sealed class SessionTests(IdentityFixture fx) : IClassFixture<IdentityFix
     }
 
     [Fact]
+    public async Task A_username_no_account_can_have_is_a_400_naming_it_not_a_500()
+    {
+        foreach (var username in new[] { "a\u0000b", "ab", new string('a', 65), "a b c", "bob\u001b[31m" })
+        {
+            var problem = await (await Client.PostAsync("/api/v1/auth/login", new { username, password = "whatever it is" })).JsonAsync(HttpStatusCode.BadRequest);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("username", out _), username);
+        }
+        var tooLong = await (await Client.PostAsync("/api/v1/auth/login", new { username = "someone", password = new string('p', 257) })).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.True(tooLong.GetProperty("errors").TryGetProperty("password", out _));
+        // Blanks around the name and its case still do not matter.
+        var name = Api.Unique("nina");
+        await Client.SignupAsync(name);
+        await Client.LoginAsync($"  {name.ToUpperInvariant()} ");
+    }
+
+    [Fact]
     public async Task Refresh_rotates_the_token_and_a_reused_one_ends_the_session()
     {
         var name = Api.Unique("mia");

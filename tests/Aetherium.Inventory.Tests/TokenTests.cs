@@ -66,6 +66,24 @@ public sealed class TokenTests(PackageFixture fx) : IClassFixture<PackageFixture
     }
 
     [Fact]
+    public async Task A_token_is_minted_from_no_body_or_an_object_and_never_from_a_bad_one()
+    {
+        using var api = fx.Factory.As(Tenant.New().Token);
+        var id = await api.CreateWorkerAsync("picky");
+        foreach (var (name, body) in BadBodies.ForExpiresIn())
+        {
+            var response = await api.PostAsync($"/api/v1/workers/{id}/token", BadBodies.Json(body));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.DoesNotContain(fx.Factory.Identity.Requests, r => r.WorkerId == id);
+        Assert.False((await api.WorkerAsync(id)).ContainsKey("token_metadata"));
+
+        await (await api.PostAsync($"/api/v1/workers/{id}/token", null)).JsonAsync();
+        Assert.Null(fx.Factory.Identity.Requests.Single(r => r.WorkerId == id).ExpiresInSeconds);
+    }
+
+    [Fact]
     public async Task Identity_being_down_is_a_503_not_a_500()
     {
         using var api = fx.Factory.As(Tenant.New().Token);

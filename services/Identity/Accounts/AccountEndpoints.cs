@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Aetherium.Contracts;
 using Aetherium.Identity.Http;
 using Aetherium.Identity.Persistence;
@@ -12,6 +13,8 @@ namespace Aetherium.Identity.Accounts;
 
 public static class AccountEndpoints
 {
+    /// <summary>A field not named here is refused: a misspelt <c>invite_code</c> must not quietly found a new organisation.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
     public sealed record SignupRequest(string? Username, string? Password, string? Email, string? Organization, string? InviteCode);
     public sealed record SignupResponse(Guid UserId, string Username, Guid OrganizationId, string OrganizationName);
     public sealed record RolesRequest(IReadOnlyList<string>? Roles);

@@ -1,5 +1,6 @@
 using Aetherium.Contracts;
 using Aetherium.Identity.Persistence;
+using Aetherium.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,6 +22,14 @@ public sealed class AdminSeeder(IServiceScopeFactory scopes, IConfiguration conf
         if (string.IsNullOrEmpty(password))
         {
             log.LogWarning("Admin:Password is not configured: no admin account is created");
+            return;
+        }
+
+        var rules = new Validator();
+        AccountRules.CheckSignInUsername(rules, username);
+        if (rules.Failed)
+        {
+            log.LogError("Admin:Username '{Username}' is not a name anyone can sign in with (3-64 characters of a-z, 0-9, '.', '_' or '-'): no admin account is created", username);
             return;
         }
 

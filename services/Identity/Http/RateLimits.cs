@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Aetherium.Identity.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Aetherium.Identity.Http;
@@ -9,7 +10,8 @@ namespace Aetherium.Identity.Http;
 /// <summary>
 /// Sign-in and token endpoints are limited per client IP (fixed window, configuration
 /// <c>RateLimits:Auth:PermitLimit</c> / <c>RateLimits:Auth:Window</c>); a refusal is a 429 ProblemDetails
-/// with Retry-After. Behind the gateway the client IP comes from X-Forwarded-For, trusted only from
+/// with Retry-After. Password sign-in is also limited per account (<see cref="AccountThrottle"/>,
+/// <c>RateLimits:Account:*</c>). Behind the gateway the client IP comes from X-Forwarded-For, trusted only from
 /// loopback and the networks in <c>ForwardedHeaders:KnownNetworks</c>.
 /// </summary>
 public static class RateLimits
@@ -40,21 +42,7 @@ public static class RateLimits
             {
                 var window = ctx.HttpContext.RequestServices.GetRequiredService<IOptions<AuthLimit>>().Value.Window;
                 var retryAfter = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window;
-                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-                var http = ctx.HttpContext;
-                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many requests",
-                        Detail = $"Too many sign-in or token requests from this address; retry after {seconds} s.",
-                    },
-                });
+                await TooManyRequests(ctx.HttpContext, retryAfter, "Too many sign-in or token requests from this address").ExecuteAsync(ctx.HttpContext);
             };
         });
 
@@ -64,6 +52,17 @@ public static class RateLimits
             foreach (var network in config.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
                 o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
         });
+        builder.Services.AddOptions<AccountThrottle.Limits>().BindConfiguration("RateLimits:Account");
+        builder.Services.AddScoped<AccountThrottle>();
         return builder;
+    }
+
+    /// <summary>A 429 ProblemDetails whose Retry-After (whole seconds, at least 1) is <paramref name="retryAfter"/>.</summary>
+    public static ProblemHttpResult TooManyRequests(HttpContext http, TimeSpan retryAfter, string reason)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+            detail: $"{reason}; retry after {seconds} s.");
     }
 }

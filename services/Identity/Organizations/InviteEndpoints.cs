@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Aetherium.Contracts;
 using Aetherium.Identity.Http;
 using Aetherium.Identity.Persistence;
@@ -12,7 +13,9 @@ namespace Aetherium.Identity.Organizations;
 /// <summary>Invite codes: the only way into an existing organisation.</summary>
 public static class InviteEndpoints
 {
-    public sealed record InviteRequest(long? ExpiresIn);
+    /// <summary>The body may be left out (7 days); a field not named here is refused, not ignored.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    public sealed record InviteRequest(long? ExpiresIn = null);
     public sealed record InviteResponse(string InviteCode, Guid OrganizationId, DateTimeOffset ExpiresAt);
 
     private static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(7);
@@ -22,14 +25,19 @@ public static class InviteEndpoints
     {
         app.MapPost("/api/v1/organizations/invites", Create)
             .RequireAuthorization(p => p.RequireRole(Roles.User, Roles.Admin))
+            .Accepts<InviteRequest>(isOptional: true, "application/json")
             .WithTags("Organizations").WithSummary("A single-use invite code to sign up into the caller's organisation");
     }
 
     private static async Task<Results<Created<InviteResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        InviteRequest? request, HttpContext http, IdentityDbContext db, CancellationToken ct)
+        HttpContext http, IdentityDbContext db, CancellationToken ct)
     {
+        // Read before anything is minted: null, a non-object, bad UTF-8 or an unknown field is a 400, never the defaults.
+        var read = await JsonBody.ReadAsync(http.Request, whenEmpty: new InviteRequest(), ct);
+        if (read.Problem is not null) return read.Problem;
+        var request = read.Value!;
         var v = new Validator();
-        v.Require(request?.ExpiresIn is null or (>= 60 and <= 30 * 24 * 3600), "expires_in", "must be between 60 s and 30 days");
+        v.Require(request.ExpiresIn is null or (>= 60 and <= 30 * 24 * 3600), "expires_in", "must be between 60 s and 30 days");
         if (v.Failed) return v.Problem();
         var organizationId = http.User.OrganizationId();
         if (organizationId == Guid.Empty || !await db.Organizations.AnyAsync(o => o.Id == organizationId, ct))
@@ -37,7 +45,7 @@ public static class InviteEndpoints
 
         var code = Secrets.NewToken(18);
         var now = DateTimeOffset.UtcNow;
-        var lifetime = request?.ExpiresIn is long s ? TimeSpan.FromSeconds(s) : DefaultLifetime;
+        var lifetime = request.ExpiresIn is long s ? TimeSpan.FromSeconds(s) : DefaultLifetime;
         var invite = new Invite
         {
             Id = NewId.Next(),

@@ -19,6 +19,7 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<WalletChallenge> WalletChallenges => Set<WalletChallenge>();
     public DbSet<WorkerToken> WorkerTokens => Set<WorkerToken>();
+    public DbSet<SignInThrottle> SignInThrottles => Set<SignInThrottle>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -74,6 +75,13 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
             e.Property(x => x.RevokedReason).HasMaxLength(200);
             e.HasIndex(x => x.WorkerId);
             e.HasIndex(x => x.OrganizationId);
+        });
+        modelBuilder.Entity<SignInThrottle>(e =>
+        {
+            e.ToTable("sign_in_throttles");
+            e.HasKey(x => x.AccountHash);
+            e.Property(x => x.AccountHash).HasMaxLength(64);
+            e.HasIndex(x => x.LastAttemptAt);
         });
 
         // snake_case columns for this service's tables (the outbox/inbox already name theirs).

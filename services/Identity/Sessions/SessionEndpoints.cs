@@ -21,16 +21,17 @@ public static class SessionEndpoints
         auth.MapPost("/logout", Logout).RequireRateLimiting(RateLimits.AuthPolicy).WithSummary("End the session of a refresh token");
     }
 
-    private static async Task<Results<Ok<TokenPair>, ValidationProblem, ProblemHttpResult>> Login(
-        LoginRequest request, IdentityDbContext db, IPasswordHasher<User> hasher, SessionService sessions, CancellationToken ct)
+    private static async Task<Results<Ok<TokenPair>, ValidationProblem, ProblemHttpResult>> Login(LoginRequest request, HttpContext http,
+        IdentityDbContext db, IPasswordHasher<User> hasher, SessionService sessions, AccountThrottle throttle, CancellationToken ct)
     {
+        var username = AccountRules.NormalizeUsername(request.Username);
         var v = new Validator();
-        v.Require(!string.IsNullOrEmpty(request.Username), "username", "is required");
-        v.Require(!string.IsNullOrEmpty(request.Password), "password", "is required");
-        v.Require(request.Password is not { Length: > AccountRules.MaxPassword }, "password", $"must be at most {AccountRules.MaxPassword} characters");
+        AccountRules.CheckSignInUsername(v, username);
+        AccountRules.CheckSignInPassword(v, request.Password);
         if (v.Failed) return v.Problem();
 
-        var username = request.Username!.Trim().ToLowerInvariant();
+        if (await throttle.BeginAttemptAsync(username!, ct) is TimeSpan locked)
+            return RateLimits.TooManyRequests(http, locked, "Too many failed sign-ins for this account");
         var user = await db.Users.SingleOrDefaultAsync(u => u.Username == username, ct);
         if (user?.PasswordHash is null)
         {
@@ -42,6 +43,7 @@ public static class SessionEndpoints
         if (check == PasswordVerificationResult.Failed) return InvalidCredentials();
         if (check == PasswordVerificationResult.SuccessRehashNeeded) user.PasswordHash = hasher.HashPassword(user, request.Password!);
 
+        await throttle.SucceededAsync(username!, ct);
         var tokens = await sessions.StartAsync(user, ct);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(tokens);

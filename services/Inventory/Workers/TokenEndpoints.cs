@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Aetherium.Contracts.Internal;
 using Aetherium.Inventory.Persistence;
 using Aetherium.ServiceDefaults.Http;
@@ -8,7 +9,9 @@ using Microsoft.Extensions.Options;
 
 namespace Aetherium.Inventory.Workers;
 
-public sealed record TokenRequest(long? ExpiresIn);
+/// <summary>The body may be left out (identity's default lifetime); a field not named here is refused, not ignored.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record TokenRequest(long? ExpiresIn = null);
 
 public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, string InstallScript, Guid WorkerId, Guid TokenId);
 
@@ -18,14 +21,19 @@ public static class TokenEndpoints
     public const long MinExpiresIn = 60;
     public const long MaxExpiresIn = 5L * 365 * 24 * 3600;
 
-    public static void MapWorkerToken(this RouteGroupBuilder g) => g.MapPost("/{id:guid}/token", Issue);
+    public static void MapWorkerToken(this RouteGroupBuilder g) => g.MapPost("/{id:guid}/token", Issue)
+        .Accepts<TokenRequest>(isOptional: true, "application/json");
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> Issue(
-        Guid id, TokenRequest? body, ClaimsPrincipal user, HttpRequest request, InventoryDbContext db, IWorkerTokenIssuer issuer,
+        Guid id, ClaimsPrincipal user, HttpRequest request, InventoryDbContext db, IWorkerTokenIssuer issuer,
         IOptions<InventoryOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
     {
+        // Read before anything is minted: null, a non-object, bad UTF-8 or an unknown field is a 400, never the defaults.
+        var read = await JsonBody.ReadAsync(request, whenEmpty: new TokenRequest(), ct);
+        if (read.Problem is not null) return read.Problem;
+        var body = read.Value!;
         var v = new Validator();
-        if (body?.ExpiresIn is { } e)
+        if (body.ExpiresIn is { } e)
             v.Require(e is >= MinExpiresIn and <= MaxExpiresIn, "expires_in", $"must be between {MinExpiresIn} and {MaxExpiresIn} seconds");
         if (v.Failed) return v.Problem();
         var w = await db.FindVisibleAsync(id, user, ct, track: false);
@@ -34,7 +42,7 @@ public static class TokenEndpoints
         IssuedWorkerToken issued;
         try
         {
-            issued = await issuer.IssueAsync(new IssueWorkerTokenRequest(w.Id, w.OrganizationId, body?.ExpiresIn), ct);
+            issued = await issuer.IssueAsync(new IssueWorkerTokenRequest(w.Id, w.OrganizationId, body.ExpiresIn), ct);
         }
         catch (Exception ex) when (ex is HttpRequestException or WorkerTokenUnavailableException or InvalidOperationException
                                    || (ex is TaskCanceledException && !ct.IsCancellationRequested))

@@ -1,5 +1,4 @@
 using Aetherium.Contracts;
-using Aetherium.Lease.Http;
 using Aetherium.Lease.Persistence;
 using Aetherium.Lease.Pricing;
 using Aetherium.ServiceDefaults.Auth;
