@@ -10,7 +10,8 @@ namespace Aetherium.Hosting;
 /// <summary>
 /// Runs the app model (our Aspire DCP): starts each resource once those it waits for are healthy,
 /// tracks states by Aspire's names, keeps and echoes their output, restarts projects that crash (with
-/// backoff), and stops everything in reverse dependency order (machines elsewhere, the demo fleet, last). Children die with us even on SIGKILL.
+/// backoff), and stops everything in reverse dependency order (machines elsewhere, the demo fleet, last).
+/// Children die with us even on SIGKILL.
 /// </summary>
 public sealed class DistributedApplication : IAsyncDisposable
 {
