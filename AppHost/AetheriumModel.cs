@@ -79,6 +79,8 @@ public static class AetheriumModel
                     "--workers", fleetSize.ToString(), "--zone", "local-1", "--fleet", "local"])
                 .WithEnvironment("AETHERIUM_PASSWORD", adminPassword)
                 .WaitFor(gateway)
+                // The fleet stands for machines elsewhere: at shutdown the control plane stops under it, not the other way round.
+                .WithStopLast()
                 .WithDeployment(d => d.Publish = false);
         }
 

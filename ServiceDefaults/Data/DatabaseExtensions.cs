@@ -62,6 +62,7 @@ public static class DatabaseExtensions
         });
         builder.Services.AddHostedService<MigrationService<TContext>>();
         builder.Services.AddHostedService<OutboxDispatcher<TContext>>();
+        builder.Services.AddSingleton<IOutboxBacklog, OutboxBacklog<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>(connectionName, tags: ["ready"]);
         return builder;
     }

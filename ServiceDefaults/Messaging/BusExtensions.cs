@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace Aetherium.ServiceDefaults.Messaging;
@@ -43,6 +44,10 @@ public static class BusExtensions
                 cfg.ConfigureEndpoints(context);
             });
         });
+        // MassTransit's own "masstransit-bus" entry says Ready for a while after the broker is gone, and never why: "bus" probes it.
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(BusHealthCheck.Name,
+            sp => new BusHealthCheck(sp.GetRequiredService<IConfiguration>(), sp, connectionName),
+            HealthStatus.Degraded, ["ready"], TimeSpan.FromSeconds(5)));
         return builder;
     }
 

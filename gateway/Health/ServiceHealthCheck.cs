@@ -17,11 +17,12 @@ public sealed class ServiceHealthCheck(IHttpClientFactory factory, string servic
         try
         {
             using var response = await factory.CreateClient(HttpClientName).GetAsync($"http://{service}/health", ct);
-            var body = await response.Content.ReadAsStringAsync(ct);
-            var status = TryStatus(body);
-            return response.IsSuccessStatusCode
-                ? HealthCheckResult.Healthy($"{service}: {status ?? "Healthy"}")
-                : new HealthCheckResult(context.Registration.FailureStatus, $"{service}: {status ?? ((int)response.StatusCode).ToString()}");
+            var (status, problems) = Read(await response.Content.ReadAsStringAsync(ct));
+            var said = $"{service}: {status ?? ((int)response.StatusCode).ToString()}" + (problems is null ? "" : $" ({problems})");
+            // A Degraded service answers 200 (it still serves): the aggregate says Degraded all the same, and why.
+            return response.IsSuccessStatusCode && status is null or "Healthy"
+                ? HealthCheckResult.Healthy(said)
+                : new HealthCheckResult(context.Registration.FailureStatus, said);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
         {
@@ -29,10 +30,20 @@ public sealed class ServiceHealthCheck(IHttpClientFactory factory, string servic
         }
     }
 
-    private static string? TryStatus(string body)
+    /// <summary>The service's overall status and its checks that are not healthy ("bus: broker … unreachable …").</summary>
+    private static (string? Status, string? Problems) Read(string body)
     {
-        try { return JsonDocument.Parse(body).RootElement.GetProperty("status").GetString(); }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
+        try
+        {
+            var root = JsonDocument.Parse(body).RootElement;
+            var problems = root.TryGetProperty("checks", out var checks) && checks.ValueKind == JsonValueKind.Object
+                ? string.Join("; ", checks.EnumerateObject()
+                    .Where(c => c.Value.TryGetProperty("status", out var s) && s.GetString() != "Healthy")
+                    .Select(c => $"{c.Name}: {(c.Value.TryGetProperty("description", out var d) ? d.GetString() : null) ?? c.Value.GetProperty("status").GetString()}"))
+                : "";
+            return (root.GetProperty("status").GetString(), problems.Length == 0 ? null : problems);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException) { return (null, null); }
     }
 
     public static IHealthChecksBuilder AddServiceChecks(IHealthChecksBuilder checks, IEnumerable<string> services)

@@ -10,7 +10,8 @@ namespace Aetherium.Hosting;
 /// <summary>
 /// Runs the app model (our Aspire DCP): starts each resource once those it waits for are healthy,
 /// tracks states by Aspire's names, keeps and echoes their output, restarts projects that crash (with
-/// backoff), and stops everything in reverse dependency order. Children die with us even on SIGKILL.
+/// backoff), and stops everything in reverse dependency order (machines elsewhere, the demo fleet, last).
+/// Children die with us even on SIGKILL.
 /// </summary>
 public sealed class DistributedApplication : IAsyncDisposable
 {
@@ -222,24 +223,49 @@ public sealed class DistributedApplication : IAsyncDisposable
         if (instance.ProcessId is int pid) ChildProcess.Signal(pid, signal);
     }
 
-    /// <summary>Stops everything, dependents before what they depend on.</summary>
+    /// <summary>Stops everything in <see cref="StopInOrderAsync">shutdown order</see>.</summary>
     public async Task StopAsync()
     {
         if (_stopped) return;
         _stopped = true;
-        var stoppedInstances = new Dictionary<ResourceInstance, Task>();
-        Task StopAfterDependents(ResourceInstance instance)
-        {
-            if (stoppedInstances.TryGetValue(instance, out var existing)) return existing;
-            var dependents = _instances.Where(i => DependsOn(i.Resource, instance.Resource)).ToList();
-            var task = Task.WhenAll(dependents.Select(StopAfterDependents)).ContinueWith(_ => StopInstanceAsync(instance)).Unwrap();
-            stoppedInstances[instance] = task;
-            return task;
-        }
-        await Task.WhenAll(_instances.Select(StopAfterDependents));
+        await StopInOrderAsync(_instances);
         if (_hooksStarted)
             foreach (var hook in Enumerable.Reverse(_builder.LifecycleHooks)) await hook.AfterStopAsync(this);
         if (_otlp is not null) await _otlp.DisposeAsync();
+    }
+
+    /// <summary>Stops these resources as a shutdown would (a control-plane restart in a test); they stay stopped until started again.</summary>
+    public Task StopResourcesAsync(params string[] resources) =>
+        StopInOrderAsync(resources.SelectMany(InstancesOf).ToList());
+
+    /// <summary>Starts these resources (again) as the AppHost starts them, each once those it waits for are healthy; returns when all are.</summary>
+    public Task StartResourcesAsync(params string[] resources)
+    {
+        var instances = resources.SelectMany(InstancesOf).ToList();
+        foreach (var instance in instances)
+            if (!_loops.TryGetValue(instance, out var loop) || loop.Task.IsCompleted) Launch(instance, waitForDependencies: true);
+        return Task.WhenAll(instances.Select(i => i.Healthy));
+    }
+
+    /// <summary>
+    /// Dependents before what they depend on, except that projects marked <see cref="ProjectResource.StopsLast"/>
+    /// (machines elsewhere: the demo fleet) stop after all the others, so their agents never see the control plane
+    /// without them as a dead worker would be seen.
+    /// </summary>
+    private async Task StopInOrderAsync(IReadOnlyCollection<ResourceInstance> instances)
+    {
+        static bool Last(ResourceInstance i) => i.Resource is ProjectResource { StopsLast: true };
+        var stopping = new Dictionary<ResourceInstance, Task>();
+        Task StopAfterDependents(ResourceInstance instance)
+        {
+            if (stopping.TryGetValue(instance, out var existing)) return existing;
+            var dependents = instances.Where(i => !Last(i) && DependsOn(i.Resource, instance.Resource)).ToList();
+            var task = Task.WhenAll(dependents.Select(StopAfterDependents)).ContinueWith(_ => StopInstanceAsync(instance)).Unwrap();
+            stopping[instance] = task;
+            return task;
+        }
+        await Task.WhenAll(instances.Where(i => !Last(i)).Select(StopAfterDependents));
+        await Task.WhenAll(instances.Where(Last).Select(StopInstanceAsync));
     }
 
     public async ValueTask DisposeAsync()

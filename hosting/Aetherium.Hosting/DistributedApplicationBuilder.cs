@@ -38,7 +38,6 @@ public sealed class DistributedApplicationOptions
 public sealed class DistributedApplicationBuilder
 {
     private readonly Dictionary<string, string> _storedParameters;
-    private readonly string _parametersFile;
     private readonly List<Resource> _resources = [];
 
     public DistributedApplicationBuilder(DistributedApplicationOptions options)
@@ -51,10 +50,13 @@ public sealed class DistributedApplicationBuilder
             .AddInMemoryCollection(options.Configuration)
             .Build();
         DataDirectory = Path.GetFullPath(options.DataDirectory ?? Configuration["AppHost:DataDirectory"] ?? Path.Combine(RepositoryRoot, ".aetherium"));
-        Directory.CreateDirectory(DataDirectory);
-        _parametersFile = Path.Combine(DataDirectory, "parameters.json");
-        _storedParameters = File.Exists(_parametersFile)
-            ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(_parametersFile)) ?? []
+        // The state directory holds no secret itself; each secret is 0600 in a 0700 folder of its own below it.
+        // Others may pass through it (as root, PostgreSQL's server user must reach its data) but not list it.
+        PrivateFiles.CreateDirectory(DataDirectory, PrivateFiles.PassThroughDirectory);
+        ParametersFile = Path.Combine(PrivateFiles.CreateDirectory(Path.Combine(DataDirectory, "apphost")), "parameters.json");
+        MoveOldParametersFile();
+        _storedParameters = File.Exists(ParametersFile)
+            ? JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(ParametersFile)) ?? []
             : [];
     }
 
@@ -62,9 +64,20 @@ public sealed class DistributedApplicationBuilder
     public IConfiguration Configuration { get; }
     public string RepositoryRoot { get; }
     public string DataDirectory { get; }
+    /// <summary>Generated parameters (passwords, client secrets): <c>{DataDirectory}/apphost/parameters.json</c>, 0600 in 0700.</summary>
+    public string ParametersFile { get; }
     public IReadOnlyList<Resource> Resources => _resources;
     /// <summary>Run beside the model: started before its resources, stopped after them.</summary>
     public List<IDistributedApplicationLifecycleHook> LifecycleHooks { get; } = [];
+
+    /// <summary>Earlier versions kept parameters.json in the state directory itself: it moves into apphost/.</summary>
+    private void MoveOldParametersFile()
+    {
+        var old = Path.Combine(DataDirectory, "parameters.json");
+        if (!File.Exists(old) || File.Exists(ParametersFile)) return;
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(old, PrivateFiles.File);
+        File.Move(old, ParametersFile);
+    }
 
     /// <summary>The build configuration the projects were built in: the same as this assembly's.</summary>
     public static string BuildConfiguration =>
@@ -101,8 +114,7 @@ public sealed class DistributedApplicationBuilder
                 if (_storedParameters.TryGetValue(name, out var stored)) return stored;
                 var value = ParameterResource.GeneratePassword();
                 _storedParameters[name] = value;
-                File.WriteAllText(_parametersFile, JsonSerializer.Serialize(_storedParameters));
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_parametersFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                PrivateFiles.WriteAllText(ParametersFile, JsonSerializer.Serialize(_storedParameters));
                 parameter!.WasGenerated = true;
                 return value;
             }

@@ -18,10 +18,15 @@ public sealed class InventoryOptions
     public TimeSpan OfflineTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// No worker is marked offline for this long after a replica becomes the offline detector, so agents
-    /// can reconnect after an inventory restart. Defaults to <see cref="OfflineTimeout"/>.
+    /// For this long after a replica becomes the offline detector (an inventory or control-plane restart), no
+    /// worker it has not seen since is marked offline, so agents can reconnect first. Defaults to
+    /// <see cref="OfflineTimeout"/> plus the agents' longest reconnect delay (60 s, DESIGN §6): an agent whose
+    /// backoff grew during a long outage still comes back in time.
     /// </summary>
     public TimeSpan? RestartGracePeriod { get; set; }
+
+    /// <summary>The agent's reconnect backoff ceiling (agent/Connection/Backoff.cs).</summary>
+    public static readonly TimeSpan AgentReconnectCeiling = TimeSpan.FromSeconds(60);
 
     /// <summary>How often the in-memory heartbeat state is written to the database (one statement per batch).</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -35,7 +40,7 @@ public sealed class InventoryOptions
     /// <summary>How often a replica that is not the offline detector tries to become it.</summary>
     public TimeSpan LeaderPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan GracePeriod => RestartGracePeriod ?? OfflineTimeout;
+    public TimeSpan GracePeriod => RestartGracePeriod ?? OfflineTimeout + AgentReconnectCeiling;
 
     /// <summary>The detector's tick: a quarter of the timeout, between 50 ms and 1 s.</summary>
     public TimeSpan DetectorTick => TimeSpan.FromTicks(Math.Clamp(OfflineTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));

@@ -176,28 +176,26 @@ public sealed class AgentSessionTests(InventoryFixture fx) : IClassFixture<Inven
     }
 
     [Fact]
-    public async Task Node_going_away_marks_the_worker_offline_at_once_and_a_new_registration_brings_it_back()
+    public async Task Node_going_away_leaves_the_worker_active_for_the_agent_to_come_back_within_the_timeout()
     {
         using var api = fx.Factory.As(Tenant.New().Token);
         var (id, token, _) = await api.EnrollAsync("going-away");
         var (agent, _) = await TestAgent.JoinAsync(fx.Factory, token);
         await agent.HeartbeatAsync();
 
+        // An agent stopped on purpose (SIGTERM, a restart, the demo fleet at AppHost shutdown) is no dead worker.
         await agent.SendAsync(FrameTypes.NodeGoingAway, new { reason = "SIGTERM" });
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await agent.WaitClosedAsync());
-        var offline = await fx.Bus.WaitForAsync<WorkerStatusChanged>(e => e.Worker.WorkerId == id && e.NewStatus == "offline");
-        Assert.Equal("active", offline.OldStatus);
-        Assert.Equal("agent shut down", offline.Reason);
         var w = await api.WorkerAsync(id);
-        Assert.Equal("offline", (string)w["status"]!);
-        Assert.False((bool)w["is_healthy"]!);
+        Assert.Equal("active", (string)w["status"]!);
+        Assert.True((bool)w["is_healthy"]!);
         await agent.DisposeAsync();
 
         var (again, ack) = await TestAgent.JoinAsync(fx.Factory, token);
         await using var __ = again;
         Assert.Equal("success", ack.Status);
         Assert.Equal("active", await api.StatusAsync(id));
-        await fx.Bus.WaitForAsync<WorkerStatusChanged>(e => e.Worker.WorkerId == id && e.OldStatus == "offline" && e.NewStatus == "active");
+        Assert.DoesNotContain(fx.Bus.Received<WorkerStatusChanged>(), e => e.Worker.WorkerId == id && e.NewStatus == "offline");
     }
 
     [Fact]

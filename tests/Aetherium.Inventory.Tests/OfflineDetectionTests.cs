@@ -116,6 +116,27 @@ public sealed class ReplicaTests
     }
 
     [Fact]
+    public async Task During_the_grace_period_a_worker_that_came_back_and_fell_silent_again_goes_offline_after_the_timeout()
+    {
+        var config = InventoryFactory.Fast(("Inventory:OfflineTimeout", "00:00:01"), ("Inventory:RestartGracePeriod", "00:01:00"));
+        var first = await InventoryFactory.StartAsync("graceseen", config);
+        using var api = first.As(Tenant.New().Token);
+        var (id, token, _) = await api.EnrollAsync("back-then-dead");
+        var (agent, _) = await TestAgent.JoinAsync(first, token);
+        await agent.HeartbeatAsync();
+        await agent.DisposeAsync();
+        await first.DisposeAsync();
+
+        // The agent reconnects to the restarted inventory, then its machine dies: the grace is for agents not yet back.
+        await using var second = await first.ReplicaAsync();
+        var (back, _) = await TestAgent.JoinAsync(second, token);
+        await back.HeartbeatAsync();
+        await back.DisposeAsync();
+        using var api2 = second.As(TestTokens.Admin());
+        await Eventually.TrueAsync(async () => await api2.StatusAsync(id) == "offline", TimeSpan.FromSeconds(15), "offline after the timeout, long before the 60 s grace ends");
+    }
+
+    [Fact]
     public async Task When_the_detecting_replica_stops_the_other_takes_over()
     {
         var config = InventoryFactory.Fast(("Inventory:OfflineTimeout", "00:00:01"), ("Inventory:RestartGracePeriod", "00:00:00"));

@@ -20,6 +20,12 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     public string HealthPath { get; set; } = "/health";
     /// <summary>A project started by hand (e.g. from the dashboard), not at AppHost start.</summary>
     public bool ExplicitStart { get; set; }
+
+    /// <summary>
+    /// Stopped after every other project at shutdown, though it waits for them at start: what stands for machines
+    /// elsewhere (the demo fleet's agents), which outlive a control-plane restart.
+    /// </summary>
+    public bool StopsLast { get; set; }
     /// <summary>Resource requests/limits and other deployment hints for the Kubernetes publisher.</summary>
     public DeploymentHints Deployment { get; } = new();
 

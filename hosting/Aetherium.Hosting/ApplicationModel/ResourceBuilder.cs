@@ -108,6 +108,13 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
+    /// <summary>Stop this project after every other one (see <see cref="ProjectResource.StopsLast"/>).</summary>
+    public static IResourceBuilder<ProjectResource> WithStopLast(this IResourceBuilder<ProjectResource> project)
+    {
+        project.Resource.StopsLast = true;
+        return project;
+    }
+
     public static IResourceBuilder<ProjectResource> WithDeployment(this IResourceBuilder<ProjectResource> project, Action<DeploymentHints> configure)
     {
         configure(project.Resource.Deployment);

@@ -52,15 +52,14 @@ public sealed class PostgresServer : IAsyncDisposable
         var root = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), $"aetherium-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var data = Path.Combine(root, "data");
         var passwordFile = Path.Combine(root, "password");
-        Directory.CreateDirectory(root);
+        PrivateFiles.CreateDirectory(root);
 
         string password;
         if (!File.Exists(Path.Combine(data, "PG_VERSION")))
         {
             password = options.Password ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-            await File.WriteAllTextAsync(passwordFile, password, ct);
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            Directory.CreateDirectory(data);
+            await PrivateFiles.WriteAllTextAsync(passwordFile, password, ct);
+            PrivateFiles.CreateDirectory(data);
             await ChownAsync(root);
             var init = await ChildProcess.StartAsync(Path.Combine(bin, "initdb"),
                 ["-D", data, "-U", "postgres", $"--pwfile={passwordFile}", "--auth-local=trust", "--auth-host=scram-sha-256",
@@ -89,7 +88,7 @@ public sealed class PostgresServer : IAsyncDisposable
             if (options.Password is { } wanted && wanted != password)
             {
                 await server.ChangePasswordAsync(wanted, ct);
-                await File.WriteAllTextAsync(passwordFile, wanted, ct);
+                await PrivateFiles.WriteAllTextAsync(passwordFile, wanted, ct);
                 server = new PostgresServer(process, data, port, wanted, temporary);
             }
         }

@@ -62,7 +62,9 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var epmdBin = Prerequisites.Epmd;
         var temporary = options.Directory is null;
         var dir = options.Directory ?? Path.Combine(Path.GetTempPath(), $"aetherium-mq-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        System.IO.Directory.CreateDirectory(Path.Combine(dir, "home"));
+        // rabbitmq.conf holds the broker's password and home/ the Erlang cookie: 0600 files in 0700 folders.
+        PrivateFiles.CreateDirectory(dir);
+        PrivateFiles.CreateDirectory(Path.Combine(dir, "home"));
         var port = options.Port ?? Ports.Free();
         var distPort = Ports.Free();
         var epmdPort = Ports.Free();
@@ -76,7 +78,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             .AppendLine($"default_pass = {password}");
         if (mgmtPort is int mp)
             conf.AppendLine("management.tcp.ip = 127.0.0.1").AppendLine($"management.tcp.port = {mp}");
-        await File.WriteAllTextAsync(Path.Combine(dir, "rabbitmq.conf"), conf.ToString(), ct);
+        await PrivateFiles.WriteAllTextAsync(Path.Combine(dir, "rabbitmq.conf"), conf.ToString(), ct);
         await File.WriteAllTextAsync(Path.Combine(dir, "enabled_plugins"), options.Management ? "[rabbitmq_management]." : "[].", ct);
         await File.WriteAllTextAsync(Path.Combine(dir, "rabbitmq-env.conf"), "", ct);
 

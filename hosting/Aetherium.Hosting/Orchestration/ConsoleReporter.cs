@@ -26,7 +26,7 @@ internal sealed class ConsoleReporter
         Line($"Aetherium AppHost: {app.Instances.Count} resources, state in {app.Builder.DataDirectory}");
         // Resolving generates what is missing; only parameters meant for the user are shown, and only when new.
         foreach (var p in app.Builder.Resources.OfType<ParameterResource>().Where(p => p.Announce && p.Value.Length > 0 && p.WasGenerated))
-            Line($"generated {p.Name}: {p.Value}  (kept in {Path.Combine(app.Builder.DataDirectory, "parameters.json")}; shown only this once)");
+            Line($"generated {p.Name}: {p.Value}  (kept in {app.Builder.ParametersFile}; shown only this once)");
     }
 
     public void AllRunning(DistributedApplication app, TimeSpan sinceStart, TimeSpan sinceLaunch)

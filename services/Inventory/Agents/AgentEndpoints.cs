@@ -90,7 +90,7 @@ public static class AgentEndpoints
     {
         var agent = await auth.AuthenticateAsync(TokenOf(request), ct);
         if (agent.Agent is null) return Refused(agent.Code!, agent.Message!);
-        await lifecycle.GoingAwayAsync(agent.Agent, ct);
+        lifecycle.GoingAway(agent.Agent);
         return TypedResults.NoContent();
     }
 

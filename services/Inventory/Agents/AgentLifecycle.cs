@@ -16,9 +16,9 @@ public sealed record AgentRefusal(string Code, string Message, Dictionary<string
 /// <summary>
 /// What an agent's arrival, registration and departure change on its worker (DESIGN §5): pending →
 /// installing when an agent connects, → active when it registers (an offline worker returns to what it
-/// was), offline at once when it says it is going away. Shared by the WebSocket and the HTTP fallback.
+/// was); a goodbye changes nothing (the offline timeout decides). Shared by the WebSocket and the HTTP fallback.
 /// </summary>
-public sealed class AgentLifecycle(IServiceScopeFactory scopes, TelemetryBuffer buffer, IOptions<InventoryOptions> options, TimeProvider clock)
+public sealed class AgentLifecycle(IServiceScopeFactory scopes, TelemetryBuffer buffer, IOptions<InventoryOptions> options, TimeProvider clock, ILogger<AgentLifecycle> log)
 {
     public const string InvalidRegistration = "INVALID_REGISTRATION";
 
@@ -86,23 +86,14 @@ public sealed class AgentLifecycle(IServiceScopeFactory scopes, TelemetryBuffer 
         });
     }
 
-    /// <summary>NODE_GOING_AWAY / goodbye: the agent stops on purpose, so the worker is offline now, not after the timeout.</summary>
-    public async Task GoingAwayAsync(AgentIdentity agent, CancellationToken ct)
-    {
-        buffer.DiscardHeartbeat(agent.WorkerId);
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
-        await db.RetryOnConflictAsync(async () =>
-        {
-            var w = await db.Workers.FirstOrDefaultAsync(x => x.Id == agent.WorkerId && x.DeletedAt == null, ct);
-            // Only a worker that was serving goes offline; one still installing simply stays so.
-            if (w is null || w.Status is not (WorkerStatus.Active or WorkerStatus.Draining)) return 0;
-            var now = clock.GetUtcNow();
-            var old = w.MoveTo(WorkerStatus.Offline, "agent shut down", now);
-            db.Publish(new WorkerStatusChanged(w.ToSnapshot(), old, w.Status, w.StatusReason, now));
-            return await db.SaveChangesAsync(ct);
-        });
-    }
+    /// <summary>
+    /// NODE_GOING_AWAY / goodbye: the agent stops on purpose (SIGTERM, a restart, the machine rebooting). That is
+    /// no failure: the worker stays as it is and the offline timeout decides, as for any silent agent, so an
+    /// agent that comes back within it finds its VMs where they were (Nomad does not mark a client down on
+    /// shutdown either). Marking it offline here moved every VM of a fleet that stopped before the services.
+    /// </summary>
+    public void GoingAway(AgentIdentity agent) =>
+        log.LogInformation("Worker {WorkerId}'s agent is going away; offline only if it is not back within {Timeout}", agent.WorkerId, options.Value.OfflineTimeout);
 
     /// <summary>The session ended: forget it on the worker unless a newer one already took its place.</summary>
     public async Task CloseSessionAsync(Guid workerId, Guid sessionId, CancellationToken ct)

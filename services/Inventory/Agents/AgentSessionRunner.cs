@@ -145,7 +145,7 @@ public sealed class AgentSessionRunner(
                     return await RegisterAsync(session, FrameCodec.Data<NodeRegisterData>(frame.Span));
 
                 case FrameTypes.NodeGoingAway:
-                    await lifecycle.GoingAwayAsync(agent, CancellationToken.None);
+                    lifecycle.GoingAway(agent);
                     await session.EndNormallyAsync("goodbye");
                     return true; // the close handshake ends the loop
 

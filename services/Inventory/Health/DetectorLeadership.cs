@@ -6,8 +6,9 @@ namespace Aetherium.Inventory.Health;
 /// <summary>
 /// One replica at a time runs the offline detector: the one holding a PostgreSQL advisory lock on its own
 /// dedicated connection. The lock dies with that connection, so when the leader stops or crashes another
-/// replica takes over within Inventory:LeaderPollInterval. A new leader waits Inventory:RestartGracePeriod
-/// before marking anyone offline: its view of heartbeats may be stale while agents reconnect to the fleet.
+/// replica takes over within Inventory:LeaderPollInterval. For Inventory:RestartGracePeriod a new leader marks
+/// no worker offline that it has not seen since it began (its view of heartbeats is stale while agents reconnect
+/// to a restarted control plane); a worker seen since and silent again goes offline after the usual timeout.
 /// </summary>
 public sealed class DetectorLeadership(
     IConfiguration configuration,
@@ -36,13 +37,15 @@ public sealed class DetectorLeadership(
                     await Task.Delay(o.LeaderPollInterval, stoppingToken);
 
                 IsLeader = true;
-                GraceUntil = clock.GetUtcNow() + o.GracePeriod;
-                log.LogInformation("This replica now runs the offline detector; no worker is marked offline before {GraceUntil:O}", GraceUntil);
+                var since = clock.GetUtcNow();
+                var graceUntil = since + o.GracePeriod;
+                GraceUntil = graceUntil;
+                log.LogInformation("This replica now runs the offline detector; no worker unseen since is marked offline before {GraceUntil:O}", GraceUntil);
                 var nextPrune = clock.GetUtcNow();
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await PingAsync(conn, stoppingToken); // throws when the lock's connection is gone
-                    if (clock.GetUtcNow() >= GraceUntil) await detector.SweepAsync(stoppingToken);
+                    await detector.SweepAsync(since, graceUntil, stoppingToken);
                     if (clock.GetUtcNow() >= nextPrune)
                     {
                         await detector.PruneMetricsAsync(stoppingToken);

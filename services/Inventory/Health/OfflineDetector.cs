@@ -8,7 +8,9 @@ namespace Aetherium.Inventory.Health;
 /// <summary>
 /// Marks active and draining workers offline when they have not heartbeated within Inventory:OfflineTimeout
 /// (counted from the later of the last heartbeat and the last status change, so a worker just activated
-/// gets a full timeout). Maintenance workers are not watched: their agents are refused on purpose.
+/// gets a full timeout). Maintenance workers are not watched: their agents are refused on purpose. After a
+/// restart, a worker not seen since this detector began watching is given the restart grace period (its agent
+/// may still be reconnecting); one seen since and silent again is judged by the timeout alone.
 /// Run by the leader only (<see cref="DetectorLeadership"/>); the conditional claim keeps it exactly-once anyway.
 /// </summary>
 public sealed class OfflineDetector(IServiceScopeFactory scopes, IOptions<InventoryOptions> options, TimeProvider clock, ILogger<OfflineDetector> log)
@@ -16,29 +18,33 @@ public sealed class OfflineDetector(IServiceScopeFactory scopes, IOptions<Invent
     public const int BatchSize = 500;
 
     /// <summary>Marks every overdue worker offline, in batches; returns how many.</summary>
-    public async Task<int> SweepAsync(CancellationToken ct)
+    /// <param name="watchingSince">when this detector began watching (its leadership began)</param>
+    /// <param name="graceUntil">until then, workers not seen since <paramref name="watchingSince"/> are left alone</param>
+    public async Task<int> SweepAsync(DateTimeOffset watchingSince, DateTimeOffset graceUntil, CancellationToken ct)
     {
         var total = 0;
         while (true)
         {
-            var marked = await SweepBatchAsync(ct);
+            var marked = await SweepBatchAsync(watchingSince, graceUntil, ct);
             total += marked;
             if (marked < BatchSize) return total;
         }
     }
 
-    private async Task<int> SweepBatchAsync(CancellationToken ct)
+    private async Task<int> SweepBatchAsync(DateTimeOffset watchingSince, DateTimeOffset graceUntil, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
         var now = clock.GetUtcNow();
         var cutoff = now - options.Value.OfflineTimeout;
+        var graceOver = now >= graceUntil;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Rows a heartbeat flush holds are skipped: that flush is proof of life; the next sweep looks again.
         var overdue = await db.Workers.FromSql($"""
             SELECT * FROM workers
             WHERE status IN ('active', 'draining') AND deleted_at IS NULL
               AND greatest(last_heartbeat_at, status_changed_at) < {cutoff}
+              AND ({graceOver} OR greatest(last_heartbeat_at, status_changed_at) >= {watchingSince})
             ORDER BY id
             LIMIT {BatchSize}
             FOR UPDATE SKIP LOCKED

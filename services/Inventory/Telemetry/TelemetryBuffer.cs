@@ -75,9 +75,6 @@ public sealed class TelemetryBuffer
         _lastApplied.TryRemove(workerId, out _);
     }
 
-    /// <summary>Drops a worker's unwritten heartbeat (it said goodbye: that sample must not revive it).</summary>
-    public void DiscardHeartbeat(Guid workerId) => _heartbeats.TryRemove(workerId, out _);
-
     public Batch Take()
     {
         var heartbeats = new List<KeyValuePair<Guid, HeartbeatSample>>(_heartbeats.Count);
