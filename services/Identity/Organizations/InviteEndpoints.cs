@@ -21,7 +21,7 @@ public static class InviteEndpoints
     public static void MapInvites(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/organizations/invites", Create)
-            .RequireAuthorization(p => p.RequireRole(Roles.User, Roles.Admin))
+            .RequireAuthorization(AuthenticationSetup.TenantPolicy)
             .WithTags("Organizations").WithSummary("A single-use invite code to sign up into the caller's organisation");
     }
 
