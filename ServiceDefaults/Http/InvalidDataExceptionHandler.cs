@@ -26,7 +26,9 @@ public sealed class InvalidDataExceptionHandler(IProblemDetailsService problems,
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (Find(exception) is not { } postgres || !Refusals.TryGetValue(postgres.SqlState, out var detail)) return false;
-        var route = (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? httpContext.Request.Path.Value;
+        // The exception handler has cleared the endpoint by now; its feature kept the one that failed.
+        var failed = httpContext.Features.Get<IExceptionHandlerFeature>();
+        var route = (failed?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? failed?.Path ?? httpContext.Request.Path.Value;
         logger.LogWarning("{Method} {Route}: the database refused a value of the request ({SqlState}: {Reason}); answered 400. The input needs a check at the edge.",
             httpContext.Request.Method, route, postgres.SqlState, postgres.MessageText);
         httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -13,6 +13,8 @@ namespace Aetherium.EndToEnd.Tests.Probe;
 [Collection(ProbeFixture.Collection)]
 public sealed class HostileInputTests(ProbeFixture system, ITestOutputHelper output)
 {
+    private const string RotateKeys = "POST /api/v1/auth/keys/rotate";
+
     [Fact]
     public async Task No_hostile_input_gets_a_5xx_and_every_4xx_is_problem_json()
     {
@@ -22,14 +24,18 @@ public sealed class HostileInputTests(ProbeFixture system, ITestOutputHelper out
         var operations = await Operation.ReadAsync(gateway);
         var cast = await Cast.CreateAsync(system, "hostile");
         var failures = new ConcurrentBag<string>();
-        int sent = 0, serverErrors = 0;
+        int sent = 0, serverErrors = 0, kestrel = 0;
 
         // Operations that use their resource up or sign everyone out of it come last, so the others meet live resources.
         var ordered = operations.OrderBy(o => o.Method == "DELETE" || o.Key.EndsWith("/release") || o.Key.EndsWith("/revoke") || o.Key.EndsWith("/goodbye"));
         await Parallel.ForEachAsync(ordered, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (operation, _) =>
         {
             var rule = Catalogue.Rules[operation.Key];
-            Principal[] callers = rule.Access == Access.Agent ? [cast.Worker, cast.UserA] : [cast.Admin, cast.UserA];
+            // Rotating the signing key dozens of times a second is what an admin asked for, not bad input: tokens signed by a key
+            // the services have not fetched yet would be refused for a while. The tenant still sends it every input.
+            Principal[] callers = rule.Access == Access.Agent ? [cast.Worker, cast.UserA]
+                : operation.Key == RotateKeys ? [cast.UserA]
+                : [cast.Admin, cast.UserA];
             foreach (var who in callers)
             {
                 var valid = await rule.Make(cast);
@@ -49,13 +55,19 @@ public sealed class HostileInputTests(ProbeFixture system, ITestOutputHelper out
                     }
                     Interlocked.Increment(ref sent);
                     if (answer.Status >= 500) Interlocked.Increment(ref serverErrors);
+                    if (input.RefusedByKestrel && answer.Status == 400 && answer.MediaType is null && answer.Body.Length == 0)
+                    {
+                        Interlocked.Increment(ref kestrel);
+                        continue;
+                    }
                     if (answer.Status is >= 500 or 0 || (answer.Status >= 400 && !answer.IsProblem))
                         failures.Add($"{operation.Key} as {who.Name}, {input.What}: {answer.Status} {answer.MediaType ?? "(no body type)"} {answer.Body}");
                 }
             }
         });
 
-        output.WriteLine($"{sent} hostile inputs sent to {operations.Count} operations; {serverErrors} answered 5xx; {failures.Count} failures");
+        output.WriteLine($"{sent} hostile inputs sent to {operations.Count} operations; {serverErrors} answered 5xx; "
+            + $"{kestrel} refused by Kestrel before the application (NUL in the path: 400, empty body); {failures.Count} failures");
         foreach (var failure in failures.Order().Take(300)) output.WriteLine(failure);
         Assert.True(failures.IsEmpty, $"{failures.Count} hostile inputs were answered with a 5xx or a 4xx that is not problem+json:\n" + string.Join('\n', failures.Order().Take(60)));
     }

@@ -6,7 +6,10 @@ using System.Text.RegularExpressions;
 namespace Aetherium.EndToEnd.Tests.Probe;
 
 /// <summary>One hostile request: what it is, and how it differs from the operation's valid request.</summary>
-public sealed record HostileInput(string What, string? Id, string? Query, byte[]? Body, bool Large = false);
+/// <param name="RefusedByKestrel">Refused by Kestrel while it parses the request line, before any middleware runs: a
+/// percent-encoded NUL in the path ("The path contains null characters"). Kestrel answers 400 with an empty body and
+/// offers no way to render it (its DiagnosticSource event only observes it), so no ProblemDetails can be asked of it.</param>
+public sealed record HostileInput(string What, string? Id, string? Query, byte[]? Body, bool Large = false, bool RefusedByKestrel = false);
 
 /// <summary>
 /// The corpus of issue 22: NUL and other control characters in every string field, path id and query value;
@@ -25,7 +28,7 @@ public static partial class HostileInputs
         var body = valid.Body is null ? null : Encoding.UTF8.GetBytes(valid.Body);
         if (operation.Template.Contains('{'))
             foreach (var id in Ids)
-                yield return new($"path id {Cut(id)}", id, valid.Query, body);
+                yield return new($"path id {Cut(id)}", id, valid.Query, body, RefusedByKestrel: id.Contains("%00"));
 
         var takesBody = operation.Method is "POST" or "PUT" or "PATCH";
         if (valid.Body is not null)
