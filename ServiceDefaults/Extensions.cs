@@ -51,6 +51,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<InvalidDataExceptionHandler>();
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddOpenApi();
         builder.AddAetheriumAuthentication();

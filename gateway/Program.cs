@@ -14,13 +14,15 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 
 var bodyLimit = BodySizeLimit.Limit(builder.Configuration);
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = bodyLimit);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Limits.MaxRequestBodySize = bodyLimit;
+    RequestLineLimit.Configure(k.Limits);
+});
 
 builder.Services.AddReverseProxy()
     .LoadFromMemory(ProxyConfiguration.Routes(), ProxyConfiguration.Clusters(builder.Configuration))
     .AddServiceDiscoveryDestinationResolver();
-builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(ProxyConfiguration.EdgePolicy, p => p.RequireAuthenticatedUser());
 builder.Services.AddEdgeRateLimits(builder.Configuration);
 builder.Services.AddEdgeCors(builder.Configuration);
 builder.Services.AddHttpClient(ServiceHealthCheck.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
@@ -30,9 +32,11 @@ builder.AddLive();
 ServiceHealthCheck.AddServiceChecks(builder.Services.AddHealthChecks(), ApiRoutes.Services);
 
 var app = builder.Build();
+app.Use(RequestLineLimit.Middleware);
 app.Use(BodySizeLimit.Middleware(bodyLimit));
 app.UseCors();
 app.MapDefaultEndpoints(mapOpenApi: false);
+app.Use(HubProblems.Middleware);
 app.UseRateLimiter();
 app.UsePortal();
 

@@ -15,6 +15,11 @@ namespace Aetherium.ServiceDefaults.Auth;
 /// </summary>
 public static class AuthenticationSetup
 {
+    /// <summary>
+    /// A person of a tenant: a user or a platform admin, never a worker's machine token or a service. The default
+    /// policy, so <c>RequireAuthorization()</c> without a name admits exactly these; every route still names its policy.
+    /// </summary>
+    public const string TenantPolicy = "tenant";
     public const string AdminPolicy = "admin";
     public const string ServicePolicy = "service";
     public const string WorkerPolicy = "worker";
@@ -49,8 +54,10 @@ public static class AuthenticationSetup
                 };
             });
 
+        var tenant = new AuthorizationPolicyBuilder().RequireRole(Roles.User, Roles.Admin).Build();
         builder.Services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .SetDefaultPolicy(tenant)
+            .AddPolicy(TenantPolicy, tenant)
             .AddPolicy(AdminPolicy, p => p.RequireRole(Roles.Admin))
             .AddPolicy(ServicePolicy, p => p.RequireRole(Roles.Service))
             .AddPolicy(WorkerPolicy, p => p.RequireRole(Roles.Worker));

@@ -1,4 +1,3 @@
-using Aetherium.Contracts;
 using Aetherium.Gateway.Edge;
 using Aetherium.ServiceDefaults.Messaging;
 using MassTransit;
@@ -12,7 +11,8 @@ namespace Aetherium.Gateway.Live;
 /// </summary>
 public static class LiveSetup
 {
-    public const string Policy = "live";
+    /// <summary>Users and admins: the live stream is the tenants' view (ServiceDefaults' tenant policy).</summary>
+    public const string Policy = Aetherium.ServiceDefaults.Auth.AuthenticationSetup.TenantPolicy;
 
     /// <summary>
     /// This instance's queue. Every replica must see every event, so each has its own queue (deleted when the
@@ -37,7 +37,6 @@ public static class LiveSetup
             e.PrefetchCount = 256;
         }));
         builder.Services.AddSignalR().AddJsonProtocol(o => ServiceDefaultsExtensions.ConfigureJson(o.PayloadSerializerOptions));
-        builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.RequireRole(Roles.User, Roles.Admin));
         QueryTokenServer.Install(builder.Services);
         return builder;
     }

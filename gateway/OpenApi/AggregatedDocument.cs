@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Aetherium.Gateway.Routing;
 
 namespace Aetherium.Gateway.OpenApi;
@@ -7,10 +6,11 @@ namespace Aetherium.Gateway.OpenApi;
 /// <summary>
 /// One OpenAPI document for the whole API (DESIGN §5): each service's /openapi/v1.json merged —
 /// paths side by side, schemas renamed where two services use one name differently, a Bearer scheme
-/// required everywhere except on the routes open at the edge. Fetched through service discovery and
+/// required everywhere except on the routes open at the edge. Only what the gateway routes is listed: a
+/// service's internal operations (/internal/*, /connect/token) are not reachable here, so not described. Fetched through service discovery and
 /// cached briefly; a service that is down is left out and named in x-missing-services.
 /// </summary>
-public sealed partial class AggregatedDocument(IHttpClientFactory factory, ILogger<AggregatedDocument> logger)
+public sealed class AggregatedDocument(IHttpClientFactory factory, ILogger<AggregatedDocument> logger)
 {
     public const string HttpClientName = "openapi";
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -67,7 +67,8 @@ public sealed partial class AggregatedDocument(IHttpClientFactory factory, ILogg
             foreach (var (name, schema) in Schemas(doc))
                 if (!schemas.ContainsKey(name)) schemas[name] = schema!.DeepClone();
             foreach (var (path, item) in doc["paths"]?.AsObject() ?? [])
-                paths[path] = MarkPublic(path, item!.DeepClone().AsObject());
+                if (ApiRoutes.Serving(path) is { } route)
+                    paths[path] = MarkPublic(route, item!.DeepClone().AsObject());
             foreach (var tag in doc["tags"]?.AsArray() ?? [])
                 if (tag?["name"]?.GetValue<string>() is { } t && seenTags.Add(t)) tags.Add(tag.DeepClone());
         }
@@ -120,16 +121,12 @@ public sealed partial class AggregatedDocument(IHttpClientFactory factory, ILogg
     }
 
     /// <summary>Operations on routes open at the edge need no token: an empty security requirement.</summary>
-    private static JsonObject MarkPublic(string path, JsonObject item)
+    private static JsonObject MarkPublic(ApiRoute route, JsonObject item)
     {
-        var route = ApiRoutes.All.FirstOrDefault(r => path.StartsWith(Prefix().Replace(r.Path, ""), StringComparison.Ordinal));
-        if (route is { Public: true })
+        if (route.Public)
             foreach (var (method, operation) in item)
                 if (operation is JsonObject op && method is "get" or "put" or "post" or "delete" or "patch")
                     op["security"] = new JsonArray();
         return item;
     }
-
-    [GeneratedRegex(@"/?\{\*\*\w+\}$")]
-    private static partial Regex Prefix();
 }

@@ -34,4 +34,11 @@ public static class ApiRoutes
         new("leases", Lease, "/api/v1/leases/{**rest}", false, Edge.RateLimits.Api),
         new("pricing", Lease, "/api/v1/pricing/{**rest}", false, Edge.RateLimits.Api),
     ];
+
+    /// <summary>The route that serves a path (a service's path template), or null when the gateway does not route it.</summary>
+    public static ApiRoute? Serving(string path) => All.FirstOrDefault(r =>
+    {
+        var prefix = r.Path[..r.Path.IndexOf("/{**", StringComparison.Ordinal)];
+        return path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal);
+    });
 }

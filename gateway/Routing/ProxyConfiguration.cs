@@ -10,7 +10,11 @@ namespace Aetherium.Gateway.Routing;
 /// </summary>
 public static class ProxyConfiguration
 {
-    public const string EdgePolicy = "edge";
+    /// <summary>
+    /// Every route not open at the edge is the tenants' API: a user's or an admin's token, never a worker's
+    /// machine token (agents use the open agent routes) nor a service's (services call each other directly).
+    /// </summary>
+    public const string EdgePolicy = Aetherium.ServiceDefaults.Auth.AuthenticationSetup.TenantPolicy;
 
     public static IReadOnlyList<RouteConfig> Routes() => ApiRoutes.All.Select(r => new RouteConfig
     {

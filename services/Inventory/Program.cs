@@ -11,7 +11,6 @@ using Aetherium.Inventory.Workers;
 using Aetherium.ServiceDefaults.Auth;
 using Aetherium.ServiceDefaults.Data;
 using Aetherium.ServiceDefaults.Messaging;
-using Microsoft.AspNetCore.Authorization;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -46,12 +45,11 @@ var app = builder.Build();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 app.MapDefaultEndpoints();
 
-// The portal's API: tenant users and admins (and services, read-mostly); not agents' worker tokens.
-var portal = new AuthorizationPolicyBuilder().RequireRole(Roles.User, Roles.Admin, Roles.Service).Build();
-app.MapGroup("/api/v1/workers").RequireAuthorization(portal).WithTags("workers").MapWorkerRoutes();
+// The portal's API: tenant users and admins; not agents' worker tokens, not services.
+app.MapGroup("/api/v1/workers").RequireAuthorization(AuthenticationSetup.TenantPolicy).WithTags("workers").MapWorkerRoutes();
 // DESIGN §5: /nodes/... answers exactly as /workers/... (same handlers), kept out of the OpenAPI document.
-app.MapGroup("/api/v1/nodes").RequireAuthorization(portal).ExcludeFromDescription().MapWorkerRoutes();
-app.MapCluster(portal);
+app.MapGroup("/api/v1/nodes").RequireAuthorization(AuthenticationSetup.TenantPolicy).ExcludeFromDescription().MapWorkerRoutes();
+app.MapCluster();
 app.MapAgentEndpoints();
 app.MapAgentPackage();
 

@@ -43,9 +43,6 @@ public static class SchedulerSetup
         services.AddHostedService<PlacementLoop>();
         services.AddHostedService<Rescheduler>();
         services.AddHostedService<DeletionConfirmer>();
-
-        services.AddAuthorizationBuilder()
-            .AddPolicy(VmEndpoints.TenantPolicy, p => p.RequireRole(Roles.User, Roles.Admin, Roles.Service));
         return builder;
     }
 }

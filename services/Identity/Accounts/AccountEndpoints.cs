@@ -26,12 +26,12 @@ public static class AccountEndpoints
 
     public static void MapAccounts(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/auth/signup", Signup)
+        app.MapPost("/api/v1/auth/signup", Signup).AllowAnonymous()
             .RequireRateLimiting(RateLimits.AuthPolicy)
             .WithTags("Auth").WithSummary("Create an account (and its organisation, or join one with an invite code)");
 
         var users = app.MapGroup("/api/v1/users").WithTags("Users");
-        users.MapGet("/me", Me).RequireAuthorization().WithSummary("The signed-in user");
+        users.MapGet("/me", Me).RequireAuthorization(AuthenticationSetup.TenantPolicy).WithSummary("The signed-in user");
         users.MapGet("", List).RequireAuthorization(AuthenticationSetup.AdminPolicy).WithSummary("All users (admin)");
         users.MapPut("/{id:guid}/roles", SetRoles).RequireAuthorization(AuthenticationSetup.AdminPolicy).WithSummary("Replace a user's roles (admin)");
     }

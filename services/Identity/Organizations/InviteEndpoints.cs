@@ -24,7 +24,7 @@ public static class InviteEndpoints
     public static void MapInvites(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/organizations/invites", Create)
-            .RequireAuthorization(p => p.RequireRole(Roles.User, Roles.Admin))
+            .RequireAuthorization(AuthenticationSetup.TenantPolicy)
             .Accepts<InviteRequest>(isOptional: true, "application/json")
             .WithTags("Organizations").WithSummary("A single-use invite code to sign up into the caller's organisation");
     }

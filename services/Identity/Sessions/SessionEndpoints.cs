@@ -15,7 +15,7 @@ public static class SessionEndpoints
 
     public static void MapSessions(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/api/v1/auth").WithTags("Auth");
+        var auth = app.MapGroup("/api/v1/auth").WithTags("Auth").AllowAnonymous(); // the password or refresh token is the credential
         auth.MapPost("/login", Login).RequireRateLimiting(RateLimits.AuthPolicy).WithSummary("Password sign-in");
         auth.MapPost("/refresh", Refresh).RequireRateLimiting(RateLimits.AuthPolicy).WithSummary("Exchange a refresh token for new tokens");
         auth.MapPost("/logout", Logout).RequireRateLimiting(RateLimits.AuthPolicy).WithSummary("End the session of a refresh token");

@@ -15,7 +15,7 @@ public static class ClientCredentialsEndpoint
 
     public static void MapClientCredentials(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/connect/token", Handle)
+        app.MapPost("/connect/token", Handle).AllowAnonymous() // the client's secret is the credential
             .DisableAntiforgery()
             .RequireRateLimiting(Http.RateLimits.AuthPolicy)
             .WithTags("Auth")

@@ -17,7 +17,7 @@ public static class DiscoveryEndpoints
 
     public static void MapDiscovery(this IEndpointRouteBuilder app)
     {
-        var wellKnown = app.MapGroup("/.well-known").WithTags("Discovery");
+        var wellKnown = app.MapGroup("/.well-known").WithTags("Discovery").AllowAnonymous();
         wellKnown.MapGet("/openid-configuration", (HttpRequest request, JwtSettings settings) =>
         {
             // Absolute URLs as the caller reached us (the gateway's forwarded host when behind it).

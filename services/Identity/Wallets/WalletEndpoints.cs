@@ -21,7 +21,7 @@ public static class WalletEndpoints
 
     public static void MapWallet(this IEndpointRouteBuilder app)
     {
-        var wallet = app.MapGroup("/api/v1/auth/wallet").WithTags("Auth").RequireRateLimiting(RateLimits.AuthPolicy);
+        var wallet = app.MapGroup("/api/v1/auth/wallet").WithTags("Auth").RequireRateLimiting(RateLimits.AuthPolicy).AllowAnonymous();
         wallet.MapGet("/challenge", IssueChallenge).WithSummary("An EIP-4361 message for the wallet to sign");
         wallet.MapPost("", SignIn).WithSummary("Sign in with the signed challenge");
     }

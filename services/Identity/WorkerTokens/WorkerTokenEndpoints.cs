@@ -28,7 +28,7 @@ public static class WorkerTokenEndpoints
             .WithTags("Internal").WithSummary("Mint a token for one worker (services only)");
 
         var tokens = app.MapGroup("/api/v1/worker-tokens").WithTags("Worker tokens")
-            .RequireAuthorization(p => p.RequireRole(Roles.User, Roles.Admin));
+            .RequireAuthorization(AuthenticationSetup.TenantPolicy);
         tokens.MapGet("", List).WithSummary("Worker tokens of the caller's organisation (admin: all)");
         tokens.MapPost("/{id:guid}/revoke", Revoke).WithSummary("Revoke a worker token");
     }

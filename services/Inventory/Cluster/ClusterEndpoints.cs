@@ -4,6 +4,7 @@ using Aetherium.Inventory.Agents;
 using Aetherium.Inventory.Persistence;
 using Aetherium.Inventory.Telemetry;
 using Aetherium.Inventory.Workers;
+using Aetherium.ServiceDefaults.Auth;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -35,11 +36,11 @@ public sealed record SystemStats(
 /// </summary>
 public static class ClusterEndpoints
 {
-    public static void MapCluster(this IEndpointRouteBuilder app, Microsoft.AspNetCore.Authorization.AuthorizationPolicy portal)
+    public static void MapCluster(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/cluster/stats", Stats).RequireAuthorization(portal);
-        app.MapGet("/api/v1/cluster/distribution", Distribution).RequireAuthorization(portal);
-        app.MapGet("/api/v1/system/stats", System).RequireAuthorization(portal);
+        app.MapGet("/api/v1/cluster/stats", Stats).RequireAuthorization(AuthenticationSetup.TenantPolicy);
+        app.MapGet("/api/v1/cluster/distribution", Distribution).RequireAuthorization(AuthenticationSetup.TenantPolicy);
+        app.MapGet("/api/v1/system/stats", System).RequireAuthorization(AuthenticationSetup.TenantPolicy);
     }
 
     private sealed record Row(string Status, string Zone, int CpuCores, long MemoryMb, long DiskGb, List<GpuInfo> Gpus, int MaxVms,

@@ -36,7 +36,7 @@ public static class WorkerEndpoints
     public static Task<Worker?> FindVisibleAsync(this InventoryDbContext db, Guid id, ClaimsPrincipal user, CancellationToken ct, bool track = true)
     {
         var q = db.Workers.Include(w => w.Desired).Where(w => w.Id == id && w.DeletedAt == null);
-        if (!user.IsAdmin() && !user.IsService())
+        if (!user.IsAdmin())
         {
             var org = user.OrganizationId();
             q = q.Where(w => w.OrganizationId == org);
@@ -44,11 +44,11 @@ public static class WorkerEndpoints
         return (track ? q : q.AsNoTracking()).FirstOrDefaultAsync(ct);
     }
 
-    /// <summary>Workers the caller may see: its organisation's, or all for admins and services.</summary>
+    /// <summary>Workers the caller may see: its organisation's, or all for admins.</summary>
     public static IQueryable<Worker> Visible(this IQueryable<Worker> q, ClaimsPrincipal user)
     {
         q = q.Where(w => w.DeletedAt == null);
-        if (user.IsAdmin() || user.IsService()) return q;
+        if (user.IsAdmin()) return q;
         var org = user.OrganizationId();
         return q.Where(w => w.OrganizationId == org);
     }

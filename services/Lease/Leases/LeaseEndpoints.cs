@@ -19,7 +19,7 @@ public static class LeaseEndpoints
 
     public static void MapLeases(this IEndpointRouteBuilder app)
     {
-        var leases = app.MapGroup("/api/v1/leases").WithTags("Leases").RequireAuthorization();
+        var leases = app.MapGroup("/api/v1/leases").WithTags("Leases").RequireAuthorization(AuthenticationSetup.TenantPolicy);
         leases.MapPost("", Rent).Accepts<RentRequest>("application/json")
             .WithSummary("Rent VMs for a duration (creates them through the scheduler)");
         leases.MapGet("", List).WithSummary("Leases of the caller's organisation (admin: all)");
@@ -99,7 +99,7 @@ public static class LeaseEndpoints
         int p = page ?? 1, l = limit ?? 20;
 
         var query = db.Leases.AsNoTracking();
-        if (!http.User.IsAdmin() && !http.User.IsService())
+        if (!http.User.IsAdmin())
         {
             var own = http.User.OrganizationId();
             query = query.Where(x => x.OrganizationId == own);

@@ -14,13 +14,11 @@ namespace Aetherium.Scheduler.Vms;
 
 public static class VmEndpoints
 {
-    /// <summary>Tenants (users), admins and services; not worker tokens.</summary>
-    public const string TenantPolicy = "tenant";
     public const int MaxLimit = 500;
 
     public static IEndpointRouteBuilder MapVmEndpoints(this IEndpointRouteBuilder app)
     {
-        var vms = app.MapGroup("/api/v1/vms").RequireAuthorization(TenantPolicy).WithTags("VMs");
+        var vms = app.MapGroup("/api/v1/vms").RequireAuthorization(AuthenticationSetup.TenantPolicy).WithTags("VMs");
         vms.MapPost("/", Create);
         vms.MapGet("/", List);
         vms.MapGet("/{id:guid}", Get);
@@ -59,7 +57,7 @@ public static class VmEndpoints
         if (v.Failed) return v.Problem();
 
         var query = db.Vms.AsNoTracking();
-        if (!user.IsAdmin() && !user.IsService())
+        if (!user.IsAdmin())
         {
             var organization = user.OrganizationId();
             query = query.Where(x => x.OrganizationId == organization);
