@@ -17,25 +17,29 @@ public sealed class ExpiryPoisonTests(ITestOutputHelper output)
         await using var lease = await LeaseFactory.StartAsync(settings);
         var client = lease.CreateClient();
 
-        // A lease whose stored end the service cannot read back (before year 1), as a bad hand fix or an import
-        // could leave it: due for ever, and every pass that claims it fails.
         var other = LeaseFixture.NewTenant(out _);
         var poisoned = (await client.RentAsync(other, new { duration_seconds = 3600 })).Id();
         await scheduler.CreatesAsync(poisoned, 1);
-        await lease.DbAsync(db => db.Database.ExecuteSqlAsync(
-            $"UPDATE leases SET leased_until = '0044-03-15 00:00:00+00 BC' WHERE id = {poisoned}"));
-
         var token = LeaseFixture.NewTenant(out _);
-        var rented = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.RentAsync(token, new { duration_seconds = 6, count = 2 })));
+        var rented = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.RentAsync(token, new { duration_seconds = 3600, count = 2 })));
+        var healthy = rented.Select(r => r.Id()).ToArray();
         var vms = new List<Guid>();
-        foreach (var r in rented) vms.AddRange((await scheduler.CreatesAsync(r.Id(), 2)).Select(c => c.VmId));
-        var lastEnd = rented.Max(r => r.Time("leased_until"));
+        foreach (var id in healthy) vms.AddRange((await scheduler.CreatesAsync(id, 2)).Select(c => c.VmId));
 
-        // Every healthy lease's VMs are ordered deleted about when it ends: one failed pass, then the isolation pass.
+        // In one commit, as after an outage: three leases ended a second ago, and beside them one whose stored end
+        // the service cannot read back (before year 1: a bad hand fix or an import could leave it). The next pass
+        // claims all four, and every pass that claims that one fails.
+        var committed = DateTimeOffset.UtcNow;
+        await lease.DbAsync(db => db.Database.ExecuteSqlAsync($"""
+            UPDATE leases SET leased_until = CASE WHEN id = {poisoned} THEN '0044-03-15 00:00:00+00 BC'::timestamptz ELSE now() - interval '1 second' END
+            WHERE id = {poisoned} OR id = ANY({healthy})
+            """));
+
+        // Every healthy lease's VMs are ordered deleted at once: one failed pass, then the isolation pass.
         var ordered = await scheduler.DeletesAsync(vms, TimeSpan.FromSeconds(20));
-        output.WriteLine($"last end -> last DeleteVm {(ordered - lastEnd).TotalMilliseconds:0} ms");
-        Assert.True(ordered - lastEnd < TimeSpan.FromSeconds(3), $"deletion ordered {(ordered - lastEnd).TotalMilliseconds:0} ms after the end");
-        foreach (var r in rented) await scheduler.Bus.WaitForAsync<LeaseExpired>(e => e.LeaseId == r.Id());
+        output.WriteLine($"commit -> last DeleteVm {(ordered - committed).TotalMilliseconds:0} ms");
+        Assert.True(ordered - committed < TimeSpan.FromSeconds(3), $"deletion ordered {(ordered - committed).TotalMilliseconds:0} ms after the commit");
+        foreach (var id in healthy) await scheduler.Bus.WaitForAsync<LeaseExpired>(e => e.LeaseId == id);
 
         // The poisoned lease is quarantined with the reason, named in a warning, and never claimed again.
         var error = await Eventually.GetAsync(() => lease.DbAsync(db => db.Leases.Where(l => l.Id == poisoned).Select(l => l.ExpiryError).SingleAsync()),

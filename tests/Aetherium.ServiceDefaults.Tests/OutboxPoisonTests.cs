@@ -24,10 +24,10 @@ public sealed class OutboxPoisonTests
         // and a known type whose body does not read as it.
         var unknownType = Guid.NewGuid();
         var unreadable = Guid.NewGuid();
-        await NotesApp.QueryAsync(producer, db => db.Database.ExecuteSqlAsync($"""
+        await NotesApp.QueryAsync(producer, db => db.Database.ExecuteSqlAsync($$"""
             INSERT INTO outbox_messages (id, message_type, body, created_at, attempts) VALUES
-                ({unknownType}, 'Aetherium.ServiceDefaults.Tests.NoteArchived', '{"noteId": "x"}', now(), 0),
-                ({unreadable}, {typeof(NoteCreated).FullName}, '{"noteId": "not a guid", "text": 5}', now(), 0)
+                ({{unknownType}}, 'Aetherium.ServiceDefaults.Tests.NoteArchived', '{"noteId": "x"}', now(), 0),
+                ({{unreadable}}, {{typeof(NoteCreated).FullName}}, '{"noteId": "not a guid", "text": 5}', now(), 0)
             """));
         var notes = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToList();
         foreach (var id in notes) await NotesApp.WriteNoteAsync(producer, id, "beside the poison");
