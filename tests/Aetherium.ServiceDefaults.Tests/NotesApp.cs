@@ -45,7 +45,7 @@ public sealed class NoteCreatedConsumer(NotesDb db, ILogger<NoteCreatedConsumer>
 
 public static class NotesApp
 {
-    public static async Task<IHost> StartAsync(string database, string messaging, bool consume, string queuePrefix)
+    public static async Task<IHost> StartAsync(string database, string messaging, bool consume, string queuePrefix, Testing.LogCapture? logs = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -56,6 +56,7 @@ public static class NotesApp
             ["Outbox:PollInterval"] = "00:00:00.200",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null) builder.Logging.AddProvider(logs);
         builder.AddServiceDatabase<NotesDb>("notesdb");
         builder.AddServiceBus(x => { if (consume) x.AddConsumer<NoteCreatedConsumer>(); });
 

@@ -14,6 +14,11 @@ public sealed class LeaseEntity
     public DateTimeOffset LeasedUntil { get; set; }
     /// <summary>When it was released or expired.</summary>
     public DateTimeOffset? EndedAt { get; set; }
+    /// <summary>
+    /// Why expiring it failed on its stored data (set by the expiry loop's isolation, see ExpiryLoop): the loop
+    /// no longer takes it, so it holds no other lease back. An operator fixes the row and clears this.
+    /// </summary>
+    public string? ExpiryError { get; set; }
     public required VmSpec Spec { get; set; }
     public required string TierId { get; set; }
     public required string Currency { get; set; }

@@ -32,6 +32,7 @@ public sealed class LeaseDbContext(DbContextOptions<LeaseDbContext> options) : S
             e.Property(x => x.LeasedFrom).HasColumnName("leased_from");
             e.Property(x => x.LeasedUntil).HasColumnName("leased_until");
             e.Property(x => x.EndedAt).HasColumnName("ended_at");
+            e.Property(x => x.ExpiryError).HasColumnName("expiry_error").HasMaxLength(1000);
             e.Property(x => x.Spec).HasColumnName("spec").HasColumnType("jsonb")
                 .HasConversion(
                     s => JsonSerializer.Serialize(s, SpecJson),

@@ -31,15 +31,26 @@ public sealed class Evacuation(
     private readonly SchedulerOptions _options = options.Value;
     private MigrationOptions Migration => _options.Migration;
 
-    /// <summary>One pass over failed and draining workers. Returns when to look again if VMs wait for rate tokens.</summary>
-    public async Task<TimeSpan?> RunAsync(CancellationToken ct)
+    /// <summary>
+    /// One pass over failed and draining workers, or (<paramref name="only"/>) over the given VMs of theirs.
+    /// Returns when to look again if VMs wait for rate tokens.
+    /// </summary>
+    public async Task<TimeSpan?> RunAsync(CancellationToken ct, IReadOnlyList<Guid>? only = null)
     {
-        var again = await EvacuateFailedAsync(ct);
-        await DrainAsync(ct);
+        var again = await EvacuateFailedAsync(only?.ToArray(), ct);
+        await DrainAsync(only?.ToArray(), ct);
         return again;
     }
 
-    private async Task<TimeSpan?> EvacuateFailedAsync(CancellationToken ct)
+    /// <summary>The VMs a pass would move, oldest first, without reading their rows: where isolation starts.</summary>
+    public Task<List<Guid>> LeavingAsync(CancellationToken ct) =>
+        db.Database.SqlQuery<Guid>($"""
+            SELECT v.id AS "Value" FROM vms v JOIN scheduler_workers w ON w.id = v.worker_id
+            WHERE w.status IN ('offline', 'deleted', 'draining') AND v.status = ANY({VmStates.DesiredSet})
+            ORDER BY v.created_at LIMIT {Migration.BatchSize}
+            """).ToListAsync(ct);
+
+    private async Task<TimeSpan?> EvacuateFailedAsync(Guid[]? only, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var workers = await db.Workers.FromSql($"""
@@ -70,10 +81,15 @@ public sealed class Evacuation(
         if (limit > 0)
         {
             var ids = workers.Select(w => w.Id).ToArray();
-            var vms = await db.Vms.FromSql($"""
-                SELECT * FROM vms WHERE worker_id = ANY({ids}) AND status = ANY({VmStates.DesiredSet})
-                ORDER BY created_at LIMIT {limit} FOR UPDATE SKIP LOCKED
-                """).ToListAsync(ct);
+            var vms = await db.Vms.FromSql(only is null
+                ? (FormattableString)$"""
+                    SELECT * FROM vms WHERE worker_id = ANY({ids}) AND status = ANY({VmStates.DesiredSet})
+                    ORDER BY created_at LIMIT {limit} FOR UPDATE SKIP LOCKED
+                    """
+                : $"""
+                    SELECT * FROM vms WHERE worker_id = ANY({ids}) AND status = ANY({VmStates.DesiredSet}) AND id = ANY({only})
+                    ORDER BY created_at LIMIT {limit} FOR UPDATE SKIP LOCKED
+                    """).ToListAsync(ct);
             foreach (var worker in workers)
             {
                 var leaving = vms.Where(v => v.WorkerId == worker.Id).ToList();
@@ -94,7 +110,7 @@ public sealed class Evacuation(
         return again;
     }
 
-    private async Task DrainAsync(CancellationToken ct)
+    private async Task DrainAsync(Guid[]? only, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var workers = await db.Workers.FromSql($"""
@@ -114,10 +130,15 @@ public sealed class Evacuation(
                 allowed = Math.Max(1, worker.DrainMaxParallel) - inFlight;
                 if (allowed <= 0) continue;
             }
-            var candidates = await db.Vms.FromSql($"""
-                SELECT * FROM vms WHERE worker_id = {worker.Id} AND status = ANY({VmStates.DesiredSet})
-                ORDER BY created_at FOR UPDATE SKIP LOCKED
-                """).ToListAsync(ct);
+            var candidates = await db.Vms.FromSql(only is null
+                ? (FormattableString)$"""
+                    SELECT * FROM vms WHERE worker_id = {worker.Id} AND status = ANY({VmStates.DesiredSet})
+                    ORDER BY created_at FOR UPDATE SKIP LOCKED
+                    """
+                : $"""
+                    SELECT * FROM vms WHERE worker_id = {worker.Id} AND status = ANY({VmStates.DesiredSet}) AND id = ANY({only})
+                    ORDER BY created_at FOR UPDATE SKIP LOCKED
+                    """).ToListAsync(ct);
             // Before the deadline a VM leaves only when some other worker can take it, so a drain never
             // stops a VM that has nowhere to go; after it, everything leaves.
             var leaving = overdue ? candidates.Take(allowed).ToList() : await WithDestinationAsync(candidates, allowed, draining, ct);

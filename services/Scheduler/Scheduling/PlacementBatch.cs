@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Aetherium.Contracts;
 using Aetherium.Scheduler.Images;
 using Aetherium.Scheduler.Persistence;
@@ -30,7 +31,28 @@ public sealed class PlacementBatch(
 
     private readonly SchedulerOptions _options = options.Value;
 
-    public async Task<Outcome> RunAsync(CancellationToken ct)
+    /// <summary>
+    /// The placement queue, as the queue index's own predicate ({0}: when an unschedulable VM is looked at again).
+    /// Written so that the index is scanned in queue order and the scan stops after the batch: a bitmap scan of it
+    /// read every entry left by VMs that already went (15,000 of them after 15,000 placements, until autovacuum
+    /// came), and a plain index scan marks those dead as it goes.
+    /// </summary>
+    private const string Queue = """
+        status IN ('pending', 'migrating', 'unschedulable')
+          AND (status <> 'unschedulable' OR checked_at IS NULL OR checked_at < {0}
+               OR checked_at < (SELECT max(capacity_changed_at) FROM scheduler_workers))
+        """;
+
+    /// <summary>The ids of the next batch, oldest first, without reading (or locking) the rows: where isolation starts.</summary>
+    public async Task<List<Guid>> QueuedAsync(CancellationToken ct)
+    {
+        var retryBefore = time.GetUtcNow() - _options.UnschedulableRetryInterval;
+        return await db.Database.SqlQuery<Guid>(FormattableStringFactory.Create(
+            $"SELECT id AS \"Value\" FROM vms WHERE {Queue} ORDER BY queued_at LIMIT {{1}}", retryBefore, _options.BatchSize)).ToListAsync(ct);
+    }
+
+    /// <summary>Places the next batch of the queue, or (<paramref name="only"/>) those of the given queued VMs no one else holds.</summary>
+    public async Task<Outcome> RunAsync(CancellationToken ct, IReadOnlyList<Guid>? only = null)
     {
         await view.SyncAsync(db, ct);
         // Capacity committed after this moment may be missing from the view: such VMs are tried again.
@@ -40,18 +62,11 @@ public sealed class PlacementBatch(
         var now = time.GetUtcNow();
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        // Written as the queue index's own predicate, so that the index is scanned in queue order and the scan
-        // stops after the batch: a bitmap scan of it read every entry left by VMs that already went (15,000 of
-        // them after 15,000 placements, until autovacuum came), and a plain index scan marks those dead as it goes.
-        var batch = await db.Vms.FromSql($"""
-            SELECT * FROM vms
-            WHERE status IN ('pending', 'migrating', 'unschedulable')
-              AND (status <> 'unschedulable' OR checked_at IS NULL OR checked_at < {retryBefore}
-                   OR checked_at < (SELECT max(capacity_changed_at) FROM scheduler_workers))
-            ORDER BY queued_at
-            LIMIT {_options.BatchSize}
-            FOR UPDATE SKIP LOCKED
-            """).ToListAsync(ct);
+        var batch = await db.Vms.FromSql(only is null
+            ? FormattableStringFactory.Create($"SELECT * FROM vms WHERE {Queue} ORDER BY queued_at LIMIT {{1}} FOR UPDATE SKIP LOCKED",
+                retryBefore, _options.BatchSize)
+            : FormattableStringFactory.Create($"SELECT * FROM vms WHERE id = ANY({{1}}) AND {Queue} ORDER BY queued_at FOR UPDATE SKIP LOCKED",
+                retryBefore, only.ToArray())).ToListAsync(ct);
         if (batch.Count == 0)
         {
             await tx.CommitAsync(ct);

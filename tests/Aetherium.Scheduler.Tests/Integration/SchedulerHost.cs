@@ -4,6 +4,8 @@ using System.Text.Json;
 using Aetherium.Contracts;
 using Aetherium.Testing;
 using Aetherium.Scheduler.Vms;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Aetherium.Scheduler.Tests.Integration;
@@ -23,9 +25,10 @@ public sealed class SchedulerHost : IAsyncDisposable
 
     private readonly List<ServiceFactory<Program>> _replicas = [];
 
-    private SchedulerHost(ServiceFactory<Program> factory, TestBus bus)
+    private SchedulerHost(ServiceFactory<Program> factory, TestBus bus, LogCapture logs)
     {
         _replicas.Add(factory);
+        Logs = logs;
         Bus = bus;
         Inventory = new SimulatedInventory(bus);
     }
@@ -34,6 +37,8 @@ public sealed class SchedulerHost : IAsyncDisposable
     public IReadOnlyList<ServiceFactory<Program>> Replicas => _replicas;
     public TestBus Bus { get; }
     public SimulatedInventory Inventory { get; }
+    /// <summary>What every replica logged.</summary>
+    public LogCapture Logs { get; }
 
     public static async Task<SchedulerHost> StartAsync(string name, IDictionary<string, string?>? settings = null)
     {
@@ -46,15 +51,16 @@ public sealed class SchedulerHost : IAsyncDisposable
             ["Logging:LogLevel:Aetherium"] = "Information",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        var factory = await ServiceFactory<Program>.CreateAsync("schedulerdb", name, config);
+        var logs = new LogCapture();
+        var factory = new LoggedFactory(await ServiceFactory<Program>.NewSettingsAsync("schedulerdb", name, config), logs);
         await factory.WaitHealthyAsync();
         var bus = await TestBus.StartAsync(factory.Settings.MessagingConnectionString, Observed);
-        return new SchedulerHost(factory, bus);
+        return new SchedulerHost(factory, bus, logs);
     }
 
     public async Task<ServiceFactory<Program>> AddReplicaAsync()
     {
-        var replica = new ServiceFactory<Program>(Factory.Settings);
+        var replica = new LoggedFactory(Factory.Settings, Logs);
         await replica.WaitHealthyAsync();
         _replicas.Add(replica);
         return replica;
@@ -84,6 +90,15 @@ public sealed class SchedulerHost : IAsyncDisposable
         await Inventory.DisposeAsync();
         await Bus.DisposeAsync();
         foreach (var replica in _replicas) await replica.DisposeAsync();
+    }
+
+    private sealed class LoggedFactory(ServiceSettings settings, LogCapture logs) : ServiceFactory<Program>(settings)
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureLogging(l => l.AddProvider(logs));
+        }
     }
 }
 

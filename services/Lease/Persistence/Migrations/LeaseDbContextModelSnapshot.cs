@@ -49,6 +49,11 @@ namespace Aetherium.Lease.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("ended_at");
 
+                    b.Property<string>("ExpiryError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("expiry_error");
+
                     b.Property<decimal>("HourlyCost")
                         .HasPrecision(18, 6)
                         .HasColumnType("numeric(18,6)")
