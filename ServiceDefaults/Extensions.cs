@@ -51,15 +51,21 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // In every environment (not only Development), so a bad body is answered by BadRequestExceptionHandler, naming the field.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddOpenApi();
         builder.AddAetheriumAuthentication();
         return builder;
     }
 
-    /// <summary>The one JSON shape of the API (DESIGN §5): snake_case, enums as strings, nulls omitted.</summary>
+    /// <summary>
+    /// The one JSON shape of the API (DESIGN §5): snake_case, enums as strings, nulls omitted; every string
+    /// read is checked by TextRules (no control characters, valid Unicode, at most TextRules.MaxLength).
+    /// </summary>
     public static void ConfigureJson(JsonSerializerOptions o)
     {
+        o.Converters.Add(new Aetherium.Contracts.Text.CheckedStringConverter());
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.DictionaryKeyPolicy = null;
         o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
@@ -107,6 +113,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
+        app.UseMiddleware<RequestTextValidation>();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
