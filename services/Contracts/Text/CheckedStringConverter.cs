@@ -65,6 +65,14 @@ public static class JsonField
         var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
         if (under is not null && field.StartsWith(under + ".", StringComparison.Ordinal)) field = field[(under.Length + 1)..];
         else if (under is not null && field == under) field = "body";
+        // A refused dictionary key is part of the path: name its parent instead of echoing the bad text.
+        if (TextRules.Check(field, 1000) != TextFault.None)
+        {
+            var bad = 0;
+            while (bad < Math.Min(field.Length, 1000) && TextRules.Check(field.AsSpan(bad, 1)) == TextFault.None) bad++;
+            var cut = bad == 0 ? -1 : field.LastIndexOfAny(['.', '['], bad - 1);
+            field = cut > 0 ? field[..cut] : "body";
+        }
         return field.Length == 0 ? "body" : field;
     }
 
