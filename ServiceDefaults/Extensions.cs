@@ -54,7 +54,24 @@ public static class ServiceDefaultsExtensions
         // In every environment (not only Development), so a bad body is answered by BadRequestExceptionHandler, naming the field.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddSchemaTransformer((schema, context, _) =>
+        {
+            // CheckedStringConverter is opaque to the schema exporter (it writes {}): strings get their type back,
+            // nullable where the property is annotated so, as without the converter.
+            if (context.JsonTypeInfo.Type == typeof(string) && schema.Type is null)
+                schema.Type = context.JsonPropertyInfo is { IsGetNullable: true }
+                    ? Microsoft.OpenApi.JsonSchemaType.String | Microsoft.OpenApi.JsonSchemaType.Null
+                    : Microsoft.OpenApi.JsonSchemaType.String;
+            // The same for the items of string lists and the values of string dictionaries (labels), which it drops.
+            if (context.JsonTypeInfo.ElementType == typeof(string))
+            {
+                if (context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Enumerable)
+                    schema.Items ??= new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String };
+                else if (context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Dictionary)
+                    schema.AdditionalProperties ??= new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String };
+            }
+            return Task.CompletedTask;
+        }));
         builder.AddAetheriumAuthentication();
         return builder;
     }

@@ -169,4 +169,16 @@ public sealed class EdgeValidationTests(InventoryFixture fx) : IClassFixture<Inv
         // Nothing was created.
         Assert.Equal(0, (int)(await (await api.GetAsync("/api/v1/workers")).JsonAsync())["total"]!);
     }
+
+    [Fact]
+    public async Task The_checked_string_reader_leaves_the_openapi_document_typing_strings()
+    {
+        using var client = fx.Factory.CreateClient();
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!;
+        var create = doc["components"]!["schemas"]!["CreateWorkerRequest"]!["properties"]!;
+        Assert.Equal("""["null","string"]""", create["name"]!["type"]!.ToJsonString());
+        Assert.Equal("""{"type":"string"}""", create["labels"]!["additionalProperties"]!.ToJsonString());
+        Assert.Equal("""{"type":"string"}""", create["role"]!["items"]!.ToJsonString());
+        Assert.Equal("""{"type":"string"}""", doc["components"]!["schemas"]!["WorkerResponse"]!["properties"]!["name"]!.ToJsonString());
+    }
 }
