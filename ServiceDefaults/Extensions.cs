@@ -52,15 +52,38 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDetailsSetup.Customize);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<InvalidDataExceptionHandler>();
+        // In every environment (not only Development), so a bad body is answered by BadRequestExceptionHandler, naming the field.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddSchemaTransformer((schema, context, _) =>
+        {
+            // CheckedStringConverter is opaque to the schema exporter (it writes {}): strings get their type back,
+            // nullable where the property is annotated so, as without the converter.
+            if (context.JsonTypeInfo.Type == typeof(string) && schema.Type is null)
+                schema.Type = context.JsonPropertyInfo is { IsGetNullable: true }
+                    ? Microsoft.OpenApi.JsonSchemaType.String | Microsoft.OpenApi.JsonSchemaType.Null
+                    : Microsoft.OpenApi.JsonSchemaType.String;
+            // The same for the items of string lists and the values of string dictionaries (labels), which it drops.
+            if (context.JsonTypeInfo.ElementType == typeof(string))
+            {
+                if (context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Enumerable)
+                    schema.Items ??= new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String };
+                else if (context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Dictionary)
+                    schema.AdditionalProperties ??= new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String };
+            }
+            return Task.CompletedTask;
+        }));
         builder.AddAetheriumAuthentication();
         return builder;
     }
 
-    /// <summary>The one JSON shape of the API (DESIGN §5): snake_case, enums as strings, nulls omitted.</summary>
+    /// <summary>
+    /// The one JSON shape of the API (DESIGN §5): snake_case, enums as strings, nulls omitted; every string
+    /// read is checked by TextRules (no control characters, valid Unicode, at most TextRules.MaxLength).
+    /// </summary>
     public static void ConfigureJson(JsonSerializerOptions o)
     {
+        o.Converters.Add(new Aetherium.Contracts.Text.CheckedStringConverter());
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.DictionaryKeyPolicy = null;
         o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
@@ -108,6 +131,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
+        app.UseMiddleware<RequestTextValidation>();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using Aetherium.Contracts.Text;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -17,8 +19,10 @@ public static class ProblemDetailsSetup
 }
 
 /// <summary>
-/// Malformed JSON, a wrong type or a bad route value make ASP.NET Core throw BadHttpRequestException:
-/// answer it with a precise 400 ProblemDetails instead of letting it turn into a 500.
+/// Malformed JSON, a wrong type, a string that breaks TextRules or a bad route value make ASP.NET Core
+/// throw BadHttpRequestException: answer it with a precise 400 instead of letting it turn into a 500.
+/// When the JSON reader says where (its Path), the answer is a ValidationProblem whose "errors" names
+/// the field as the API spells it ("username", "spec.name", "labels").
 /// </summary>
 public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -26,16 +30,22 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
     {
         if (exception is not BadHttpRequestException bad) return false;
         httpContext.Response.StatusCode = bad.StatusCode;
+        var problem = bad.InnerException is JsonException json && bad.StatusCode == StatusCodes.Status400BadRequest
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [JsonField.FromPath(json.Path)] = [JsonField.Problem(json)] })
+            {
+                Title = "One or more fields are invalid.",
+            }
+            : new ProblemDetails
+            {
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Malformed request",
+                Detail = bad.InnerException?.Message ?? bad.Message,
+            };
+        problem.Status = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = bad.StatusCode,
-                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Malformed request",
-                Detail = (bad.InnerException?.Message ?? bad.Message),
-            },
+            ProblemDetails = problem,
         });
     }
 }

@@ -51,6 +51,11 @@ internal static class HttpTransport
     private static async Task HeartbeatAsync(NodeAgent agent, TaskCompletionSource<SessionEnd> refused, CancellationToken ct)
     {
         using var response = await PostAsync(agent, "api/v1/agent/heartbeat", agent.Heartbeat(), ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.BadRequest)
+        {
+            await ReportInvalidAsync(agent, response, "heartbeat", ct);
+            return;
+        }
         if (!response.IsSuccessStatusCode)
         {
             refused.TrySetResult(await RefusalAsync(agent, response, "heartbeat", ct, registered: true));
@@ -63,7 +68,28 @@ internal static class HttpTransport
     private static async Task MetricsAsync(NodeAgent agent, TaskCompletionSource<SessionEnd> refused, CancellationToken ct)
     {
         using var response = await PostAsync(agent, "api/v1/agent/metrics", await agent.MetricsAsync(ct), ct);
-        if (!response.IsSuccessStatusCode) refused.TrySetResult(await RefusalAsync(agent, response, "metrics", ct, registered: true));
+        if (response.StatusCode == System.Net.HttpStatusCode.BadRequest) await ReportInvalidAsync(agent, response, "metrics", ct);
+        else if (!response.IsSuccessStatusCode) refused.TrySetResult(await RefusalAsync(agent, response, "metrics", ct, registered: true));
+    }
+
+    /// <summary>
+    /// The controller refused one report for a field it does not accept (as over the WebSocket, where the frame is
+    /// dropped): this agent's fault, logged with the fields; the session goes on and the next report may be fine.
+    /// </summary>
+    private static async Task ReportInvalidAsync(NodeAgent agent, HttpResponseMessage response, string call, CancellationToken ct)
+    {
+        var fields = "(unknown)";
+        try
+        {
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            if (problem.RootElement.ValueKind == JsonValueKind.Object && problem.RootElement.TryGetProperty("errors", out var errors)
+                && errors.ValueKind == JsonValueKind.Object)
+                fields = string.Join(", ", errors.EnumerateObject().Select(e => e.Name));
+        }
+        catch (JsonException)
+        {
+        }
+        agent.Logger.LogError("The controller refused this agent's {Call} report: invalid {Fields}", call, fields);
     }
 
     private static async Task GoodbyeAsync(NodeAgent agent)

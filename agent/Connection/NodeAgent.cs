@@ -83,6 +83,9 @@ public sealed class NodeAgent
 
     public int Registrations => Volatile.Read(ref _registrations);
 
+    /// <summary>The type and size of the last frame this agent sent over the WebSocket, to name it when the controller refuses it.</summary>
+    internal (string Type, int Bytes) LastFrameSent { get; set; }
+
     public async Task RunAsync(CancellationToken stop)
     {
         using var reconciling = new CancellationTokenSource();
@@ -124,7 +127,15 @@ public sealed class NodeAgent
             Transport = null;
             if (end.Registered) attempt = 0;
             TimeSpan delay;
-            if (end.Rejection is { } code && PermanentRefusals.Contains(code))
+            if (end.Rejection == AckErrorCodes.FrameTooLarge)
+            {
+                // This agent's fault, not the controller's: reconnecting at once would send the same frame again.
+                Status = AgentStatus.Disconnected;
+                delay = Backoff.Rejected(Random.Shared.NextDouble());
+                Logger.LogError("The controller refused a frame as too large ({Code}); the last one sent was {Type} of {Bytes} bytes. Reconnecting in {Delay:0} s",
+                    AckErrorCodes.FrameTooLarge, LastFrameSent.Type ?? "(none)", LastFrameSent.Bytes, delay.TotalSeconds);
+            }
+            else if (end.Rejection is { } code && PermanentRefusals.Contains(code))
             {
                 Status = AgentStatus.Rejected;
                 delay = Backoff.Rejected(Random.Shared.NextDouble());

@@ -52,7 +52,7 @@ internal static class WebSocketTransport
             if (ack.Status != "success") return agent.Refused(ack.Error?.Code ?? AckErrorCodes.InternalError, ack.Error?.Message);
         }
 
-        await SendAsync(ws, Frame.Create(FrameTypes.NodeRegister, await agent.RegistrationAsync(stop)));
+        await SendAsync(agent, ws, Frame.Create(FrameTypes.NodeRegister, await agent.RegistrationAsync(stop)));
         RegisterAckData registered;
         using (var timeout = Timeout(stop, agent.Options.ConnectTimeout))
         {
@@ -75,8 +75,8 @@ internal static class WebSocketTransport
         try
         {
             await agent.TelemetryLoopAsync(heartbeat, metrics,
-                _ => SendAsync(ws, Frame.Create(FrameTypes.TelemetryHeartbeat, agent.Heartbeat())),
-                async ct => await SendAsync(ws, Frame.Create(FrameTypes.TelemetryMetrics, await agent.MetricsAsync(ct))),
+                _ => SendAsync(agent, ws, Frame.Create(FrameTypes.TelemetryHeartbeat, agent.Heartbeat())),
+                async ct => await SendAsync(agent, ws, Frame.Create(FrameTypes.TelemetryMetrics, await agent.MetricsAsync(ct))),
                 receiving, stop);
         }
         catch (Exception e) when ((e is WebSocketException or IOException or OperationCanceledException) && !stop.IsCancellationRequested)
@@ -114,7 +114,7 @@ internal static class WebSocketTransport
             {
                 var frame = await ReceiveAsync(ws, ct);
                 if (frame is null)
-                    return ws.CloseStatusDescription is { } d && NodeAgent.PermanentRefusals.Contains(d) ? d : null;
+                    return ws.CloseStatusDescription is { } d && (NodeAgent.PermanentRefusals.Contains(d) || d == AckErrorCodes.FrameTooLarge) ? d : null;
                 switch (frame.Type)
                 {
                     case FrameTypes.DesiredState when frame.DataAs<DesiredStateData>() is { } desired:
@@ -146,7 +146,7 @@ internal static class WebSocketTransport
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            await SendAsync(ws, Frame.Create(FrameTypes.NodeGoingAway, new GoingAwayData("shutdown")));
+            await SendAsync(agent, ws, Frame.Create(FrameTypes.NodeGoingAway, new GoingAwayData("shutdown")));
             await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "agent shutting down", timeout.Token);
             await receiving.WaitAsync(timeout.Token);
             agent.Logger.LogInformation("Told the controller this agent is going away");
@@ -157,11 +157,22 @@ internal static class WebSocketTransport
         }
     }
 
-    private static async Task SendAsync(ClientWebSocket ws, Frame frame)
+    /// <summary>
+    /// Sends one frame. One over the controller's limit is not sent (the controller would end the session with
+    /// FRAME_TOO_LARGE, and the same frame would come again after every reconnect): it is logged as this agent's fault.
+    /// </summary>
+    private static async Task SendAsync(NodeAgent agent, ClientWebSocket ws, Frame frame)
     {
+        var bytes = frame.ToUtf8();
+        agent.LastFrameSent = (frame.Type, bytes.Length);
+        if (bytes.Length > AgentLimits.MaxFrameBytes)
+        {
+            agent.Logger.LogError("Not sending a {Type} frame of {Bytes} bytes: the controller takes at most {Limit}", frame.Type, bytes.Length, AgentLimits.MaxFrameBytes);
+            return;
+        }
         // Never the caller's stop token: cancelling a WebSocket send aborts the socket, and the goodbye must still go out.
         using var timeout = new CancellationTokenSource(SendTimeout);
-        await ws.SendAsync(frame.ToUtf8(), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+        await ws.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
     }
 
     /// <summary>One whole message as a frame; null when the controller closed the connection.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Aetherium.Contracts;
+using Aetherium.Contracts.Text;
 
 namespace Aetherium.Agent.Facts;
 
@@ -25,13 +26,14 @@ public static class NvidiaSmi
             var f = line.Split(',', StringSplitOptions.TrimEntries);
             if (f.Length < 7) continue;
             var deviceId = f[1].Length > 0 && !f[1].StartsWith('[') ? f[1] : $"GPU-{f[0]}";
-            gpus.Add(new GpuInfo(deviceId, f[2], (long)Number(f[3]), (long)Number(f[4]), Number(f[5]), Number(f[6])));
+            gpus.Add(new GpuInfo(TextRules.Clean(deviceId, 100), TextRules.Clean(f[2], 200), (long)Number(f[3]), (long)Number(f[4]), Number(f[5]), Number(f[6])));
         }
         return gpus;
     }
 
+    /// <summary>A figure, or 0 when unreadable or not finite (the controller refuses NaN and infinities).</summary>
     private static double Number(string field) =>
-        double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : 0;
+        double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? Math.Max(0, value) : 0;
 
     /// <summary>The full path of nvidia-smi on PATH, or null when this machine has none.</summary>
     public static string? Locate()

@@ -1,3 +1,4 @@
+using Aetherium.Contracts.Text;
 using Aetherium.Agent.Connection;
 using Aetherium.Agent.Runtime;
 using Aetherium.Contracts.Agent;
@@ -128,12 +129,17 @@ public sealed class Reconciler(IRuntimeDriver driver, ILogger logger)
         }
     }
 
-    /// <summary>Every VM the driver knows, as TELEMETRY_HEARTBEAT reports it.</summary>
+    /// <summary>
+    /// Every VM the driver knows, as TELEMETRY_HEARTBEAT reports it. A reason comes from the machine (a
+    /// process's last words): control characters are blanked and it is cut to what the controller keeps,
+    /// so one VM's output can neither get the heartbeat refused nor make it too large.
+    /// </summary>
     public IReadOnlyList<VmActualState> Report()
     {
         var version = AppliedVersion;
         return driver.Snapshot()
-            .Select(v => new VmActualState(v.VmId, v.State, v.Reason, version, v.Restarts, v.Generation))
+            .Select(v => new VmActualState(v.VmId, v.State, v.Reason is null ? null : TextRules.Clean(v.Reason, AgentLimits.VmReasonLength),
+                version, v.Restarts, v.Generation))
             .ToList();
     }
 

@@ -29,6 +29,7 @@ builder.Services.AddHttpClient<IWorkerTokenIssuer, IdentityWorkerTokenIssuer>(c 
 builder.Services.AddSingleton<InventoryMeters>();
 builder.Services.AddSingleton<TelemetryBuffer>();
 builder.Services.AddSingleton<HeartbeatIntake>();
+builder.Services.AddSingleton<FrameRefusals>();
 builder.Services.AddSingleton<SessionRegistry>();
 builder.Services.AddSingleton<AgentAuthenticator>();
 builder.Services.AddSingleton<AgentLifecycle>();

@@ -151,6 +151,17 @@ public sealed class FactsTests : IDisposable
     }
 
     [Fact]
+    public void A_gpu_the_controller_would_refuse_is_reported_in_a_form_it_takes()
+    {
+        // A name with a control character, a NaN and a negative figure: the controller refuses such a report whole (issue 22).
+        var gpu = Assert.Single(NvidiaSmi.Parse("0, GPU-1, Tesla\u0007 X, 1024, -5, NaN, 40"));
+        Assert.Equal("Tesla  X", gpu.Model);
+        Assert.Equal(0, gpu.MemoryFreeMb);
+        Assert.Equal(0, gpu.Utilization);
+        Assert.False(Contracts.Agent.FrameRules.Check(new Contracts.Agent.MetricsData(null!, null!, null!, null!, [gpu])).Failed);
+    }
+
+    [Fact]
     public async Task Gpus_come_from_nvidia_smi_on_the_path()
     {
         // A stand-in nvidia-smi that answers only the exact query the agent must make.

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Aetherium.Contracts.Text;
 
 namespace Aetherium.Contracts.Agent;
 
@@ -25,6 +26,8 @@ public static class AckErrorCodes
     public const string TokenExpired = "TOKEN_EXPIRED";
     public const string TokenRevoked = "TOKEN_REVOKED";
     public const string InternalError = "INTERNAL_ERROR";
+    /// <summary>The agent sent a frame over AgentLimits.MaxFrameBytes (close 1009): its own fault, not the controller's; resending it cannot help.</summary>
+    public const string FrameTooLarge = "FRAME_TOO_LARGE";
 }
 
 /// <summary>The envelope: {"type","message_id","timestamp","data"}.</summary>
@@ -40,7 +43,7 @@ public sealed record Frame(string Type, string MessageId, DateTimeOffset Timesta
     public static Frame? Parse(ReadOnlySpan<byte> utf8) => JsonSerializer.Deserialize<Frame>(utf8, AgentJson.Options);
 }
 
-/// <summary>snake_case JSON, as the REST API (DESIGN §5).</summary>
+/// <summary>snake_case JSON, as the REST API (DESIGN §5); every string read is checked by TextRules.</summary>
 public static class AgentJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
@@ -48,6 +51,7 @@ public static class AgentJson
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DictionaryKeyPolicy = null,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new CheckedStringConverter() },
     };
 }
 

@@ -67,7 +67,7 @@ public static class AgentEndpoints
         if (agent.Agent is null) return Refused(agent.Code!, agent.Message!);
         if (agent.Agent.Status is WorkerStatus.Pending or WorkerStatus.Installing)
             return Refused(NotRegistered, "Register first: POST /api/v1/agent/register.");
-        intake.Accept(agent.Agent.WorkerId, body, received);
+        if (intake.Accept(agent.Agent.WorkerId, body, received) is { } invalid) return Invalid(invalid, FrameTypes.TelemetryHeartbeat);
         // Level-triggered: every answer carries the full desired state.
         return TypedResults.Ok(new HeartbeatAckData("success", await lifecycle.DesiredAsync(agent.Agent.WorkerId, ct)));
     }
@@ -81,9 +81,13 @@ public static class AgentEndpoints
         if (agent.Agent is null) return Refused(agent.Code!, agent.Message!);
         if (agent.Agent.Status is WorkerStatus.Pending or WorkerStatus.Installing)
             return Refused(NotRegistered, "Register first: POST /api/v1/agent/register.");
-        intake.AcceptMetrics(agent.Agent.WorkerId, body);
+        if (intake.AcceptMetrics(agent.Agent.WorkerId, body) is { } invalid) return Invalid(invalid, FrameTypes.TelemetryMetrics);
         return TypedResults.Accepted((string?)null);
     }
+
+    /// <summary>A report refused by FrameRules: nothing of it was kept; the agent's next report may be fine.</summary>
+    private static ValidationProblem Invalid(FieldErrors errors, string frameType) =>
+        TypedResults.ValidationProblem(errors.ToDictionary(), title: $"{frameType} has invalid fields; it was not kept.");
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Goodbye(
         HttpRequest request, AgentAuthenticator auth, AgentLifecycle lifecycle, CancellationToken ct)

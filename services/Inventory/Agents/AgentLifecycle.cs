@@ -149,49 +149,10 @@ public sealed class AgentLifecycle(IServiceScopeFactory scopes, TelemetryBuffer 
         w.LastHeartbeatAt = now;
     }
 
-    private static AgentRefusal? Validate(NodeRegisterData? d)
-    {
-        var v = new FieldErrors();
-        if (d is null)
-        {
-            v.Require(false, "data", "NODE_REGISTER needs its data");
-            return Refusal(v);
-        }
-        v.Require(d.Hostname is { Length: > 0 and <= 255 } && !string.IsNullOrWhiteSpace(d.Hostname), "hostname", "is required (at most 255 characters)");
-        v.Require(d.IpAddress is { Length: > 0 and <= 64 }, "ip_address", "is required (at most 64 characters)");
-        v.Require(d.PublicIpAddress is null || d.PublicIpAddress.Length <= 64, "public_ip_address", "at most 64 characters");
-        v.Require(d.Os is null || d.Os.Length <= 200, "os", "at most 200 characters");
-        v.Require(d.CpuModel is null || d.CpuModel.Length <= 200, "cpu_model", "at most 200 characters");
-        v.Require(d.AgentVersion is null || d.AgentVersion.Length <= 50, "agent_version", "at most 50 characters");
-        v.Require(d.CpuCores is >= 1 and <= 100_000, "cpu_cores", "must be between 1 and 100000");
-        v.Require(d.MemoryMb is >= 0 and <= 1L << 40, "memory_mb", "must be between 0 and 2^40");
-        v.Require(d.DiskGb is >= 0 and <= 1L << 40, "disk_gb", "must be between 0 and 2^40");
-        v.Require(d.Gpus is null || (d.Gpus.Count <= 64 && d.Gpus.All(g => g is not null && g.DeviceId is { Length: <= 100 } && g.Model is { Length: <= 200 })),
-            "gpus", "at most 64 GPUs, each with a device_id and a model");
-        v.Require(d.Runtimes is null || (d.Runtimes.Count <= 20 && d.Runtimes.All(r => r is { Length: > 0 and <= 50 })), "runtimes", "at most 20 names of up to 50 characters");
-        v.Require(d.Runtime is null || d.Runtime.Length <= 50, "runtime", "at most 50 characters");
-        v.Require(d.SupportedImages is null || (d.SupportedImages.Count <= 1000 && d.SupportedImages.All(i => i is { Length: > 0 and <= 200 })),
-            "supported_images", "at most 1000 image ids of up to 200 characters");
-        return v.Failed ? Refusal(v) : null;
-    }
+    private static AgentRefusal? Validate(NodeRegisterData? d) =>
+        FrameRules.Check(d) is { Failed: true } errors ? Invalid(errors.ToDictionary()) : null;
 
-    private static AgentRefusal Refusal(FieldErrors v) =>
-        new(InvalidRegistration, "NODE_REGISTER has invalid fields.", v.ToDictionary());
-
-    /// <summary>Field errors that travel both as a 400 ValidationProblem (HTTP) and inside REGISTER_ACK (WebSocket).</summary>
-    private sealed class FieldErrors
-    {
-        private readonly Dictionary<string, List<string>> _errors = [];
-
-        public bool Failed => _errors.Count > 0;
-
-        public void Require(bool ok, string field, string message)
-        {
-            if (ok) return;
-            if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
-            list.Add(message);
-        }
-
-        public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
-    }
+    /// <summary>REGISTER_ACK's refusal of a NODE_REGISTER whose fields break the protocol's rules.</summary>
+    public static AgentRefusal Invalid(Dictionary<string, string[]> errors) =>
+        new(InvalidRegistration, "NODE_REGISTER has invalid fields.", errors);
 }

@@ -49,10 +49,10 @@ public sealed class AgentSession(WebSocket socket, AgentIdentity agent, Cancella
     /// (TOKEN_REVOKED, WORKER_INACTIVE…), then the close handshake; the session is aborted if the agent
     /// does not answer it.
     /// </summary>
-    public Task CloseAsync(string code, string message) =>
+    public Task CloseAsync(string code, string message, WebSocketCloseStatus status = WebSocketCloseStatus.PolicyViolation) =>
         EndAsync(FrameCodec.Encode(FrameTypes.ConnectionAck,
             new ConnectionAckData("error", Agent.WorkerId, ControllerInfo.Id, ControllerInfo.Version, new AckError(code, message))),
-            WebSocketCloseStatus.PolicyViolation, code);
+            status, code);
 
     /// <summary>A newer session of the same worker took over (the agent reconnected; this socket is likely half-open).</summary>
     public Task ReplaceAsync() => EndNormallyAsync("replaced by a newer session");

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Aetherium.Contracts.Agent;
+using Aetherium.Contracts.Text;
 using Aetherium.Inventory.Telemetry;
 
 namespace Aetherium.Inventory.Agents;
@@ -10,7 +12,10 @@ namespace Aetherium.Inventory.Agents;
 /// <summary>
 /// Runs one agent WebSocket (DESIGN §6): CONNECTION_ACK (success, or an error code and close), then
 /// NODE_REGISTER → REGISTER_ACK, heartbeats and metrics into memory, DESIRED_STATE pushes, and
-/// NODE_GOING_AWAY. Frames that are not JSON or not understood are ignored, not fatal.
+/// NODE_GOING_AWAY. Frames that are not JSON or not understood are ignored, not fatal; telemetry with a
+/// bad field (TextRules, FrameRules) is dropped and logged (rate-limited) while the session goes on; a
+/// NODE_REGISTER with one is answered by REGISTER_ACK INVALID_REGISTRATION naming it. A frame over
+/// <see cref="MaxFrameBytes"/> ends the session: FRAME_TOO_LARGE and close 1009 (MessageTooBig).
 /// </summary>
 public sealed class AgentSessionRunner(
     AgentAuthenticator authenticator,
@@ -21,7 +26,7 @@ public sealed class AgentSessionRunner(
     InventoryMeters meters,
     ILogger<AgentSessionRunner> log)
 {
-    public const int MaxFrameBytes = 1 << 20;
+    public const int MaxFrameBytes = AgentLimits.MaxFrameBytes;
     private const int InitialBuffer = 4096;
 
     public async Task RunAsync(WebSocket socket, string? token, CancellationToken aborted)
@@ -99,7 +104,8 @@ public sealed class AgentSessionRunner(
                     {
                         if (length >= MaxFrameBytes)
                         {
-                            await session.CloseAsync(AckErrorCodes.InternalError, $"Frames are limited to {MaxFrameBytes} bytes.");
+                            await session.CloseAsync(AckErrorCodes.FrameTooLarge, $"Frames are limited to {MaxFrameBytes} bytes.",
+                                WebSocketCloseStatus.MessageTooBig);
                             return;
                         }
                         var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(length * 2, MaxFrameBytes));
@@ -131,18 +137,26 @@ public sealed class AgentSessionRunner(
             switch (FrameCodec.PeekType(frame.Span))
             {
                 case FrameTypes.TelemetryHeartbeat when session.Registered:
-                    var heartbeat = FrameCodec.Data<HeartbeatData>(frame.Span);
-                    if (heartbeat is null) return true;
-                    intake.Accept(agent.WorkerId, heartbeat, receivedAt);
-                    pusher.OnHeartbeat(session, heartbeat.DesiredVersion);
+                    if (!TryRead<HeartbeatData>(agent.WorkerId, FrameTypes.TelemetryHeartbeat, frame, out var heartbeat)) return true;
+                    if (intake.Accept(agent.WorkerId, heartbeat, receivedAt) is null) pusher.OnHeartbeat(session, heartbeat.DesiredVersion);
                     return true;
 
                 case FrameTypes.TelemetryMetrics when session.Registered:
-                    if (FrameCodec.Data<MetricsData>(frame.Span) is { } metrics) intake.AcceptMetrics(agent.WorkerId, metrics);
+                    if (TryRead<MetricsData>(agent.WorkerId, FrameTypes.TelemetryMetrics, frame, out var metrics)) intake.AcceptMetrics(agent.WorkerId, metrics);
                     return true;
 
                 case FrameTypes.NodeRegister:
-                    return await RegisterAsync(session, FrameCodec.Data<NodeRegisterData>(frame.Span));
+                    NodeRegisterData? facts;
+                    try
+                    {
+                        facts = FrameCodec.Data<NodeRegisterData>(frame.Span);
+                    }
+                    catch (JsonException ex)
+                    {
+                        await RefuseRegistrationAsync(session, AgentLifecycle.Invalid(new() { [JsonField.FromPath(ex.Path, "data")] = [JsonField.Problem(ex)] }));
+                        return true;
+                    }
+                    return await RegisterAsync(session, facts);
 
                 case FrameTypes.NodeGoingAway:
                     lifecycle.GoingAway(agent);
@@ -158,6 +172,23 @@ public sealed class AgentSessionRunner(
         {
             log.LogDebug("Ignored a malformed frame from worker {WorkerId}: {Error}", agent.WorkerId, ex.Message);
             return true;
+        }
+    }
+
+    /// <summary>Reads a telemetry frame's data; one that cannot be read is refused like one that breaks FrameRules.</summary>
+    private bool TryRead<T>(Guid workerId, string frameType, ReadOnlyMemory<byte> frame, [NotNullWhen(true)] out T? data) where T : class
+    {
+        try
+        {
+            data = FrameCodec.Data<T>(frame.Span);
+            if (data is null) intake.Unreadable(workerId, frameType, "data", "is required");
+            return data is not null;
+        }
+        catch (JsonException ex)
+        {
+            intake.Unreadable(workerId, frameType, JsonField.FromPath(ex.Path, "data"), JsonField.Problem(ex));
+            data = null;
+            return false;
         }
     }
 
@@ -183,14 +214,17 @@ public sealed class AgentSessionRunner(
         var refusal = result.Refusal!;
         if (refusal.Code == AgentLifecycle.InvalidRegistration || refusal.Code == AckErrorCodes.InternalError)
         {
-            // The agent may fix its report or retry: the session stays open.
-            await session.SendAsync(FrameCodec.Encode(FrameTypes.RegisterAck, new RegisterRefusal("error", session.Agent.WorkerId,
-                new AckError(refusal.Code, refusal.Message), refusal.Errors)));
+            await RefuseRegistrationAsync(session, refusal);
             return true;
         }
         await session.CloseAsync(refusal.Code, refusal.Message);
         return true; // the close handshake ends the loop
     }
+
+    /// <summary>The agent may fix its report or retry: the session stays open.</summary>
+    private static Task RefuseRegistrationAsync(AgentSession session, AgentRefusal refusal) =>
+        session.SendAsync(FrameCodec.Encode(FrameTypes.RegisterAck, new RegisterRefusal("error", session.Agent.WorkerId,
+            new AckError(refusal.Code, refusal.Message), refusal.Errors)));
 
     private async Task RefuseAsync(WebSocket socket, Guid? workerId, string code, string message, CancellationToken ct)
     {

@@ -109,6 +109,38 @@ public sealed class TelemetryBuffer
     public sealed record Batch(List<KeyValuePair<Guid, HeartbeatSample>> Heartbeats, List<VmObservation> Observations, List<MetricsReport> Metrics,
         List<AppliedVersion> Applied)
     {
-        public bool IsEmpty => Heartbeats.Count == 0 && Observations.Count == 0 && Metrics.Count == 0 && Applied.Count == 0;
+        public bool IsEmpty => Count == 0;
+
+        /// <summary>Records of every kind together.</summary>
+        public int Count => Heartbeats.Count + Observations.Count + Metrics.Count + Applied.Count;
+
+        /// <summary>Two batches of about half the records each, every list keeping its order.</summary>
+        public (Batch First, Batch Second) Split()
+        {
+            var left = Count / 2;
+            var h = Math.Min(left, Heartbeats.Count);
+            left -= h;
+            var o = Math.Min(left, Observations.Count);
+            left -= o;
+            var m = Math.Min(left, Metrics.Count);
+            left -= m;
+            var a = Math.Min(left, Applied.Count);
+            return (new Batch(Heartbeats[..h], Observations[..o], Metrics[..m], Applied[..a]),
+                new Batch(Heartbeats[h..], Observations[o..], Metrics[m..], Applied[a..]));
+        }
+
+        /// <summary>One batch holding the records of <paramref name="parts"/>, in their order.</summary>
+        public static Batch Concat(IEnumerable<Batch> parts)
+        {
+            var all = new Batch([], [], [], []);
+            foreach (var p in parts)
+            {
+                all.Heartbeats.AddRange(p.Heartbeats);
+                all.Observations.AddRange(p.Observations);
+                all.Metrics.AddRange(p.Metrics);
+                all.Applied.AddRange(p.Applied);
+            }
+            return all;
+        }
     }
 }

@@ -15,8 +15,9 @@ namespace Aetherium.Inventory.Telemetry;
 /// Writes what <see cref="TelemetryBuffer"/> holds every Inventory:FlushInterval, in one transaction:
 /// the newest heartbeat of every worker in one UPDATE over unnest arrays, changed VM states (and their
 /// VmObserved events, only for a state that really changed in the database), metrics samples, and the
-/// return to service of offline workers whose heartbeats resumed. A failed batch goes back into the
-/// buffer; on shutdown the buffer is flushed once more.
+/// return to service of offline workers whose heartbeats resumed. A batch that could not reach the
+/// database goes back into the buffer; a record the database refuses is isolated and dropped (see
+/// <see cref="FlushOnceAsync"/>); on shutdown the buffer is flushed once more.
 /// </summary>
 public sealed class TelemetryFlusher(
     TelemetryBuffer buffer,
@@ -44,25 +45,76 @@ public sealed class TelemetryFlusher(
         await FlushOnceAsync(cancellationToken);
     }
 
-    /// <summary>Writes one batch; returns false (and keeps the batch) when the database refused it.</summary>
+    /// <summary>
+    /// Writes one batch; returns false (and keeps what was not written) when the database could not be reached.
+    /// A batch the database refuses for its data (SQLSTATE class 22 or 23, text it cannot encode) is split in
+    /// halves down to single records: the rest is written in this same pass and the bad record is dropped
+    /// with a warning naming it, so no record can hold back every worker's telemetry.
+    /// </summary>
     public async Task<bool> FlushOnceAsync(CancellationToken ct)
     {
         var batch = buffer.Take();
         if (batch.IsEmpty) return true;
         var started = Stopwatch.GetTimestamp();
-        try
+        var written = 0;
+        var pending = new Stack<TelemetryBuffer.Batch>();
+        pending.Push(batch);
+        while (pending.TryPop(out var part))
         {
-            await WriteAsync(batch, ct);
-            meters.Flushed(batch.Heartbeats.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return true;
+            try
+            {
+                await WriteAsync(part, ct);
+                written += part.Heartbeats.Count;
+            }
+            catch (Exception ex) when (IsDataError(ex))
+            {
+                if (part.Count == 1)
+                {
+                    Quarantine(part, ex);
+                    continue;
+                }
+                var (first, second) = part.Split();
+                pending.Push(second);
+                pending.Push(first);
+            }
+            catch (Exception ex)
+            {
+                var kept = TelemetryBuffer.Batch.Concat([part, .. pending]);
+                buffer.Return(kept);
+                log.LogWarning("Telemetry batch of {Heartbeats} heartbeats, {Vms} VM states and {Metrics} metrics not written, kept for the next try: {Error}",
+                    kept.Heartbeats.Count, kept.Observations.Count, kept.Metrics.Count, ex.Message);
+                return false;
+            }
         }
-        catch (Exception ex)
+        meters.Flushed(written, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return true;
+    }
+
+    /// <summary>
+    /// The database refused the data itself (data exception, integrity violation, text it cannot encode):
+    /// retrying the same record can never succeed. Anything else (connection lost, database down,
+    /// serialization failure) is transient and the batch is kept.
+    /// </summary>
+    public static bool IsDataError(Exception ex) => ex switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal),
+        DbUpdateException { InnerException: { } inner } => IsDataError(inner),
+        System.Text.EncoderFallbackException or JsonException or InvalidCastException or OverflowException => true,
+        _ => false,
+    };
+
+    private void Quarantine(TelemetryBuffer.Batch record, Exception ex)
+    {
+        var (kind, worker, vm) = record switch
         {
-            buffer.Return(batch);
-            log.LogWarning("Telemetry batch of {Heartbeats} heartbeats, {Vms} VM states and {Metrics} metrics not written, kept for the next try: {Error}",
-                batch.Heartbeats.Count, batch.Observations.Count, batch.Metrics.Count, ex.Message);
-            return false;
-        }
+            { Heartbeats: [var h] } => ("heartbeat", h.Key, (Guid?)null),
+            { Observations: [var o] } => ("VM state", o.WorkerId, o.Vm.VmId),
+            { Metrics: [var m] } => ("metrics sample", m.WorkerId, null),
+            { Applied: [var a] } => ("applied desired version", a.WorkerId, null),
+            _ => ("record", Guid.Empty, null),
+        };
+        log.LogWarning("Dropped a {Kind} of worker {WorkerId} (VM {VmId}) the database refuses; the rest of the batch was written: {Error}",
+            kind, worker, vm?.ToString() ?? "-", ex.Message);
     }
 
     private async Task WriteAsync(TelemetryBuffer.Batch batch, CancellationToken ct)
@@ -73,6 +125,9 @@ public sealed class TelemetryFlusher(
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
         var ntx = (NpgsqlTransaction)tx.GetDbTransaction();
 
+        // Prepared explicitly (Parse and Describe on their own): a statement auto-prepared in the same round trip as a
+        // Bind that PostgreSQL refuses (a poisoned record) left Npgsql without its row description, and the next use of
+        // the connection failed with "unexpected backend message DataRow", costing every worker a retry.
         var resumed = await WriteHeartbeatsAsync(conn, ntx, batch.Heartbeats, ct);
         var observed = await WriteVmStatesAsync(conn, ntx, batch.Observations, ct);
         await WriteMetricsAsync(conn, ntx, batch.Metrics, ct);
@@ -134,6 +189,7 @@ public sealed class TelemetryFlusher(
         cmd.Parameters.Add(new NpgsqlParameter("uptime", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = uptime });
         cmd.Parameters.Add(new NpgsqlParameter("applied", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = applied });
         cmd.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = at });
+        await cmd.PrepareAsync(ct);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) resumed.Add(reader.GetGuid(0));
         return resumed;
@@ -188,6 +244,7 @@ public sealed class TelemetryFlusher(
         cmd.Parameters.Add(new NpgsqlParameter("restarts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = latest.Select(o => o.Vm.Restarts).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("generations", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = latest.Select(o => o.Vm.Generation).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = latest.Select(o => o.At.UtcDateTime).ToArray() });
+        await cmd.PrepareAsync(ct);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             result.Add(new Observed(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
@@ -208,6 +265,7 @@ public sealed class TelemetryFlusher(
         cmd.Parameters.Add(new NpgsqlParameter("m", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = metrics.Select(m => HeartbeatIntake.Percent(m.Data.Memory?.UsagePercent ?? 0)).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = metrics.Select(m => HeartbeatIntake.Percent(m.Data.Disk?.UsagePercent ?? 0)).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter("j", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = metrics.Select(m => JsonSerializer.Serialize(m.Data, AgentJson.Options)).ToArray() });
+        await cmd.PrepareAsync(ct);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
