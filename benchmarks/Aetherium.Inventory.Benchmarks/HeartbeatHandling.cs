@@ -35,7 +35,8 @@ public class HeartbeatHandling
         _frames = _workers.Select(_ => Frame.Create(FrameTypes.TelemetryHeartbeat, new HeartbeatData(37.5, 61.25, 40, 86_400,
             Enumerable.Range(0, VmsPerWorker).Select(_ => new VmActualState(Guid.NewGuid(), AgentVmStates.Running, DesiredVersion: 3)).ToList(), 3)).ToUtf8())
             .ToArray();
-        _intake = new HeartbeatIntake(new TelemetryBuffer(), new InventoryMeters(), TimeProvider.System);
+        _intake = new HeartbeatIntake(new TelemetryBuffer(), new InventoryMeters(),
+            new FrameRefusals(Microsoft.Extensions.Logging.Abstractions.NullLogger<FrameRefusals>.Instance, TimeProvider.System), TimeProvider.System);
     }
 
     [Benchmark(Description = "TELEMETRY_HEARTBEAT bytes -> in memory")]
