@@ -5,17 +5,19 @@ using Aetherium.Contracts.Agent;
 namespace Aetherium.Agent.Settings;
 
 /// <summary>What `aetherium-agent run` needs. The token is never logged and never put on a command line by us.</summary>
-public sealed record AgentSettings(Uri Controller, string Token, string Runtime, string DataDirectory, string? PublicAddress)
+/// <param name="ImageDirectory">The qemu driver's VM image (scripts/build-image.sh's output); default &lt;data-dir&gt;/images/aetherium-tiny.</param>
+public sealed record AgentSettings(Uri Controller, string Token, string Runtime, string DataDirectory, string? PublicAddress, string? ImageDirectory = null)
 {
     public override string ToString() => $"controller {Controller}, runtime {Runtime}, data dir {DataDirectory}"; // no token
 }
 
 /// <summary>The config file (/etc/aetherium-agent/agent.json), as `install` writes it.</summary>
 public sealed record AgentConfigFile(string? Controller = null, string? Token = null, string? Runtime = null, string? DataDir = null,
-    string? PublicAddress = null);
+    string? PublicAddress = null, string? ImageDir = null);
 
 /// <summary>The settings as given on the command line (null = not given).</summary>
-public sealed record SettingsInput(string? Controller, string? Token, string? Runtime, string? DataDir, string? PublicAddress, string? ConfigFile);
+public sealed record SettingsInput(string? Controller, string? Token, string? Runtime, string? DataDir, string? PublicAddress, string? ConfigFile,
+    string? ImageDir = null);
 
 /// <summary>Command line, then environment (AETHERIUM_*), then the config file, then defaults.</summary>
 public static class SettingsLoader
@@ -52,13 +54,15 @@ public static class SettingsLoader
         var runtime = First(cli.Runtime, environment("AETHERIUM_RUNTIME"), file.Runtime) ?? RuntimeNames.Process;
         var dataDir = First(cli.DataDir, environment("AETHERIUM_DATA_DIR"), file.DataDir) ?? DefaultDataDirectory();
         var publicAddress = First(cli.PublicAddress, environment("AETHERIUM_PUBLIC_ADDRESS"), file.PublicAddress);
+        var imageDir = First(cli.ImageDir, environment("AETHERIUM_IMAGE_DIR"), file.ImageDir);
 
         if (controller is null) return (null, "no controller given: --controller URL, AETHERIUM_CONTROLLER or \"controller\" in the config file");
         if (!Uri.TryCreate(controller, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss"))
             return (null, $"controller must be an absolute http(s) URL, got \"{controller}\"");
         if (token is null) return (null, "no token given: --token TOKEN, AETHERIUM_TOKEN or \"token\" in the config file");
         if (!RuntimeNames.All.Contains(runtime)) return (null, $"runtime must be one of {string.Join(", ", RuntimeNames.All)}, got \"{runtime}\"");
-        return (new AgentSettings(uri, token, runtime, Path.GetFullPath(dataDir), publicAddress), null);
+        return (new AgentSettings(uri, token, runtime, Path.GetFullPath(dataDir), publicAddress,
+            imageDir is null ? null : Path.GetFullPath(imageDir)), null);
     }
 
     private static string? First(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));

@@ -30,7 +30,7 @@ internal static class VmAccessFiles
             ["AETHERIUM_VM_ACCESS_DIR"] = dir,
         };
         var key = string.IsNullOrWhiteSpace(access.SshPublicKey) ? null : access.SshPublicKey.Trim();
-        WritePrivate(Path.Combine(dir, "meta-data"), $"instance-id: {vmId}\nlocal-hostname: {Yaml(name)}\n");
+        WritePrivate(Path.Combine(dir, "meta-data"), MetaData(vmId, name));
         WritePrivate(Path.Combine(dir, "user-data"), UserData(access.Username, key, access.PasswordHash));
         if (key is not null)
         {
@@ -40,6 +40,9 @@ internal static class VmAccessFiles
         }
         return environment;
     }
+
+    /// <summary>NoCloud meta-data: the instance id and the hostname (the VM's name).</summary>
+    public static string MetaData(Guid vmId, string name) => $"instance-id: {vmId}\nlocal-hostname: {Yaml(name)}\n";
 
     public static void Remove(string vmDirectory)
     {
