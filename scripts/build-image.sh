@@ -18,6 +18,7 @@ for tool in busybox dropbear cpio gzip modinfo qemu-img sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || { echo "build-image: $tool is missing (run scripts/prereqs.sh)" >&2; exit 1; }
 done
 busybox="$(command -v busybox)"
+! ldd "$busybox" >/dev/null 2>&1 || { echo "build-image: $busybox is not static (apt-get install busybox-static; scripts/prereqs.sh does)" >&2; exit 1; }
 dropbear="$(command -v dropbear || echo /usr/sbin/dropbear)"
 export PATH="$PATH:/usr/sbin:/sbin"
 
