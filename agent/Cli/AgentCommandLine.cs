@@ -36,7 +36,7 @@ public static class AgentCommandLine
 
     private static Option<string> RuntimeOption() => new("--runtime")
     {
-        Description = "VM runtime driver: process (real supervised processes) or simulated (in memory)",
+        Description = "VM runtime driver: process (real supervised processes), qemu (real virtual machines) or simulated (in memory)",
     };
 
     private static Command RunCommand()
@@ -48,15 +48,16 @@ public static class AgentCommandLine
         var dataDir = new Option<string>("--data-dir") { Description = $"Where VM output and state live (default {SettingsLoader.DefaultDataDirectory()})" };
         var publicAddress = new Option<string>("--public-address") { Description = "The address tenants use to reach this worker's VMs, when not its own IP" };
         var config = new Option<string>("--config") { Description = $"Config file (default {SettingsLoader.DefaultConfigFile} when it exists)" };
-        var command = new Command("run", "Run the agent (settings also from AETHERIUM_CONTROLLER, AETHERIUM_TOKEN, AETHERIUM_RUNTIME, AETHERIUM_DATA_DIR or the config file)")
+        var imageDir = new Option<string>("--image-dir") { Description = "The qemu runtime's VM image, as scripts/build-image.sh builds it (default DATA_DIR/images/aetherium-tiny)" };
+        var command = new Command("run", "Run the agent (settings also from AETHERIUM_CONTROLLER, AETHERIUM_TOKEN, AETHERIUM_RUNTIME, AETHERIUM_DATA_DIR, AETHERIUM_IMAGE_DIR or the config file)")
         {
-            controller, token, runtime, dataDir, publicAddress, config,
+            controller, token, runtime, dataDir, publicAddress, config, imageDir,
         };
         command.SetAction(async (parse, _) =>
         {
             var (settings, error) = SettingsLoader.Resolve(
                 new SettingsInput(parse.GetValue(controller), parse.GetValue(token), parse.GetValue(runtime), parse.GetValue(dataDir),
-                    parse.GetValue(publicAddress), parse.GetValue(config)),
+                    parse.GetValue(publicAddress), parse.GetValue(config), parse.GetValue(imageDir)),
                 Environment.GetEnvironmentVariable);
             if (settings is null)
             {

@@ -192,7 +192,7 @@ public sealed class NodeAgent
     {
         var m = await Facts.DescribeAsync(ct);
         return new NodeRegisterData(m.Hostname, m.IpAddress, m.PublicIpAddress, m.Os, m.CpuCores, m.CpuModel, m.MemoryMb, m.DiskGb,
-            m.Gpus, Version, RuntimeNames.All, m.UptimeSeconds, Options.SupportedImages, Reconciler.Driver.Name);
+            m.Gpus, Version, Reconciler.Driver.Capabilities, m.UptimeSeconds, Options.SupportedImages, Reconciler.Driver.Name);
     }
 
     internal HeartbeatData Heartbeat()

@@ -3,6 +3,7 @@ using Aetherium.Agent.Facts;
 using Aetherium.Agent.Runtime;
 using Aetherium.Agent.Runtime.Isolation;
 using Aetherium.Agent.Runtime.Process;
+using Aetherium.Agent.Runtime.Qemu;
 using Aetherium.Agent.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,10 +27,7 @@ public static class AgentHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(_ => new ControllerClient(settings.Controller));
         builder.Services.AddSingleton<IMachineFacts>(_ => new HostFacts(settings.DataDirectory, settings.PublicAddress));
-        builder.Services.AddSingleton<IRuntimeDriver>(sp => settings.Runtime == RuntimeNames.Simulated
-            ? new SimulatedDriver()
-            : new ProcessDriver(new ProcessDriverOptions { DataDirectory = settings.DataDirectory, VmUserIds = settings.VmUserIds ?? IdRange.Default },
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("Aetherium.Agent.Runtime")));
+        builder.Services.AddSingleton<IRuntimeDriver>(sp => Driver(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Aetherium.Agent.Runtime")));
         builder.Services.AddSingleton(sp => new NodeAgent(
             new AgentOptions { Token = settings.Token },
             sp.GetRequiredService<IMachineFacts>(),
@@ -43,6 +41,17 @@ public static class AgentHost
         await host.RunAsync();
         return 0;
     }
+
+    private static IRuntimeDriver Driver(AgentSettings settings, ILogger logger) => settings.Runtime switch
+    {
+        RuntimeNames.Simulated => new SimulatedDriver(),
+        RuntimeNames.Qemu => new QemuDriver(new QemuDriverOptions
+        {
+            DataDirectory = settings.DataDirectory,
+            ImageDirectory = settings.ImageDirectory ?? Path.Combine(settings.DataDirectory, "images", "aetherium-tiny"),
+        }, logger),
+        _ => new ProcessDriver(new ProcessDriverOptions { DataDirectory = settings.DataDirectory, VmUserIds = settings.VmUserIds ?? IdRange.Default }, logger),
+    };
 
     public static void ConfigureLogging(HostApplicationBuilder builder)
     {

@@ -19,8 +19,11 @@ public sealed record VmRuntimeState(
 /// </summary>
 public interface IRuntimeDriver : IAsyncDisposable
 {
-    /// <summary>"process" or "simulated", as advertised in NODE_REGISTER.</summary>
+    /// <summary>"process", "simulated" or "qemu": the worker's runtime in NODE_REGISTER.</summary>
     string Name { get; }
+
+    /// <summary>What this worker can run, advertised as its runtimes (capabilities) in NODE_REGISTER.</summary>
+    IReadOnlyList<string> Capabilities => RuntimeNames.Portable;
 
     /// <summary>Starts the VM per its spec; a VM already running is left as it is (restart = stop, then start).</summary>
     Task StartAsync(DesiredVmData vm, CancellationToken ct);
@@ -41,5 +44,14 @@ public static class RuntimeNames
 {
     public const string Process = "process";
     public const string Simulated = "simulated";
-    public static readonly IReadOnlyList<string> All = [Process, Simulated];
+    public const string Qemu = "qemu";
+
+    /// <summary>Not a driver: a qemu worker whose VMs are hardware-accelerated also advertises this.</summary>
+    public const string Kvm = "kvm";
+
+    /// <summary>The drivers `--runtime` accepts.</summary>
+    public static readonly IReadOnlyList<string> All = [Process, Simulated, Qemu];
+
+    /// <summary>What the process and simulated drivers advertise: both run any workload, anywhere.</summary>
+    public static readonly IReadOnlyList<string> Portable = [Process, Simulated];
 }

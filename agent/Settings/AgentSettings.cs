@@ -6,18 +6,20 @@ using Aetherium.Contracts.Agent;
 namespace Aetherium.Agent.Settings;
 
 /// <summary>What `aetherium-agent run` needs. The token is never logged and never put on a command line by us.</summary>
+/// <param name="ImageDirectory">The qemu driver's VM image (scripts/build-image.sh's output); default &lt;data-dir&gt;/images/aetherium-tiny.</param>
 public sealed record AgentSettings(Uri Controller, string Token, string Runtime, string DataDirectory, string? PublicAddress,
-    IdRange? VmUserIds = null)
+    IdRange? VmUserIds = null, string? ImageDirectory = null)
 {
     public override string ToString() => $"controller {Controller}, runtime {Runtime}, data dir {DataDirectory}"; // no token
 }
 
 /// <summary>The config file (/etc/aetherium-agent/agent.json), as `install` writes it.</summary>
 public sealed record AgentConfigFile(string? Controller = null, string? Token = null, string? Runtime = null, string? DataDir = null,
-    string? PublicAddress = null, string? VmUserIds = null);
+    string? PublicAddress = null, string? VmUserIds = null, string? ImageDir = null);
 
 /// <summary>The settings as given on the command line (null = not given).</summary>
-public sealed record SettingsInput(string? Controller, string? Token, string? Runtime, string? DataDir, string? PublicAddress, string? ConfigFile);
+public sealed record SettingsInput(string? Controller, string? Token, string? Runtime, string? DataDir, string? PublicAddress, string? ConfigFile,
+    string? ImageDir = null);
 
 /// <summary>Command line, then environment (AETHERIUM_*), then the config file, then defaults.</summary>
 public static class SettingsLoader
@@ -55,6 +57,7 @@ public static class SettingsLoader
         var dataDir = First(cli.DataDir, environment("AETHERIUM_DATA_DIR"), file.DataDir) ?? DefaultDataDirectory();
         var publicAddress = First(cli.PublicAddress, environment("AETHERIUM_PUBLIC_ADDRESS"), file.PublicAddress);
         var vmUserIds = First(environment("AETHERIUM_VM_USER_IDS"), file.VmUserIds);
+        var imageDir = First(cli.ImageDir, environment("AETHERIUM_IMAGE_DIR"), file.ImageDir);
 
         if (controller is null) return (null, "no controller given: --controller URL, AETHERIUM_CONTROLLER or \"controller\" in the config file");
         if (!Uri.TryCreate(controller, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss"))
@@ -67,7 +70,8 @@ public static class SettingsLoader
             if (!IdRange.TryParse(vmUserIds, out var parsed, out var error)) return (null, error);
             range = parsed;
         }
-        return (new AgentSettings(uri, token, runtime, Path.GetFullPath(dataDir), publicAddress, range), null);
+        return (new AgentSettings(uri, token, runtime, Path.GetFullPath(dataDir), publicAddress, range,
+            imageDir is null ? null : Path.GetFullPath(imageDir)), null);
     }
 
     private static string? First(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));

@@ -81,7 +81,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         var none = WriteConfig("{}");
 
         Assert.Equal("controller must be an absolute http(s) URL, got \"localhost\"", Error(new("localhost", "t", null, null, null, none)));
-        Assert.Equal("runtime must be one of process, simulated, got \"docker\"", Error(new("http://c", "t", "docker", null, null, none)));
+        Assert.Equal("runtime must be one of process, simulated, qemu, got \"docker\"", Error(new("http://c", "t", "docker", null, null, none)));
         Assert.StartsWith("no controller given", Error(new(null, "t", null, null, null, none)));
         Assert.Equal("config file /nonexistent/agent.json does not exist", Error(new("http://c", "t", null, null, null, "/nonexistent/agent.json")));
     }

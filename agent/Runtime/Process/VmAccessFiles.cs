@@ -17,10 +17,21 @@ internal static class VmAccessFiles
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = Private | UnixFileMode.UserExecute;
 
-    /// <summary>Writes the files (replacing any earlier ones); returns the environment that names them.</summary>
+    /// <summary>Writes the files (replacing any earlier ones) and hands them to the VM's user; returns the environment that names them.</summary>
     public static IReadOnlyDictionary<string, string> Write(VmSandbox sandbox, string name, VmAccess? access)
     {
-        var dir = Path.Combine(sandbox.Directory, "access");
+        var environment = WriteFiles(sandbox.Directory, sandbox.VmId, name, access);
+        if (access is not null) sandbox.HandOver(DirectoryOf(sandbox.Directory));
+        return environment;
+    }
+
+    /// <summary>
+    /// Writes the files into the VM directory's <c>access/</c> (replacing any earlier ones), owned by the agent;
+    /// none when the VM has no sign-in. The qemu driver puts them on the VM's seed disk.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> WriteFiles(string vmDirectory, Guid vmId, string name, VmAccess? access)
+    {
+        var dir = DirectoryOf(vmDirectory);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); // links are removed, not followed
         if (access is null) return new Dictionary<string, string>();
         Directory.CreateDirectory(dir, PrivateDirectory);
@@ -30,7 +41,7 @@ internal static class VmAccessFiles
             ["AETHERIUM_VM_ACCESS_DIR"] = dir,
         };
         var key = string.IsNullOrWhiteSpace(access.SshPublicKey) ? null : access.SshPublicKey.Trim();
-        WritePrivate(Path.Combine(dir, "meta-data"), $"instance-id: {sandbox.VmId}\nlocal-hostname: {Yaml(name)}\n");
+        WritePrivate(Path.Combine(dir, "meta-data"), MetaData(vmId, name));
         WritePrivate(Path.Combine(dir, "user-data"), UserData(access.Username, key, access.PasswordHash));
         if (key is not null)
         {
@@ -38,9 +49,13 @@ internal static class VmAccessFiles
             WritePrivate(keys, key + "\n");
             environment["AETHERIUM_VM_AUTHORIZED_KEYS"] = keys;
         }
-        sandbox.HandOver(dir);
         return environment;
     }
+
+    public static string DirectoryOf(string vmDirectory) => Path.Combine(vmDirectory, "access");
+
+    /// <summary>NoCloud meta-data: the instance id and the hostname (the VM's name).</summary>
+    public static string MetaData(Guid vmId, string name) => $"instance-id: {vmId}\nlocal-hostname: {Yaml(name)}\n";
 
     /// <summary>cloud-config creating the tenant's account with its key, or with the password's crypt(3) hash.</summary>
     private static string UserData(string username, string? key, string? passwordHash)
