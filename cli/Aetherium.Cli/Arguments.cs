@@ -5,7 +5,7 @@ namespace Aetherium.Cli;
 /// <summary>Arguments and options several commands share, with their checks done while parsing.</summary>
 public static class Arguments
 {
-    public static Argument<Guid> Id(string what) => new("id")
+    public static Argument<Guid> Id(string what, string name = "id") => new(name)
     {
         Description = $"The {what}'s id",
         CustomParser = result =>

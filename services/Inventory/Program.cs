@@ -11,6 +11,7 @@ using Aetherium.Inventory.Workers;
 using Aetherium.ServiceDefaults.Auth;
 using Aetherium.ServiceDefaults.Data;
 using Aetherium.ServiceDefaults.Messaging;
+using Microsoft.AspNetCore.HttpOverrides;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -23,7 +24,16 @@ builder.AddServiceBus(x =>
 
 builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddHttpClient<IWorkerTokenIssuer, IdentityWorkerTokenIssuer>(c => c.BaseAddress = new("http://identity")).AddServiceToken();
+builder.Services.AddHttpClient<IWorkerTokenIssuer, IdentityWorkerTokens>(c => c.BaseAddress = new("http://identity")).AddServiceToken();
+builder.Services.AddHttpClient<IWorkerTokenDirectory, IdentityWorkerTokens>(c => c.BaseAddress = new("http://identity")).AddServiceToken();
+// An agent's address (a token's "last used from") behind the gateway: X-Forwarded-For, trusted only from
+// loopback (the default) and the networks in ForwardedHeaders:KnownNetworks, as identity does.
+builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((o, config) =>
+{
+    o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+    foreach (var network in config.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
+        o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+});
 
 // The hot path: sessions and heartbeats live in memory, the flusher writes them in batches.
 builder.Services.AddSingleton<InventoryMeters>();
@@ -43,6 +53,7 @@ builder.Services.AddSingleton<DetectorLeadership>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DetectorLeadership>());
 
 var app = builder.Build();
+app.UseForwardedHeaders();
 app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 app.MapDefaultEndpoints();
 

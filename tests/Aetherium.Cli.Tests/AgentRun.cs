@@ -4,8 +4,9 @@ using Aetherium.Hosting.Infrastructure;
 namespace Aetherium.Cli.Tests;
 
 /// <summary>
-/// Runs the "run it by hand" line that <c>aetherium workers token</c> prints, in bash, with <c>aetherium-agent</c>
-/// on PATH (a wrapper around the agent's build output) and the simulated runtime (no real VMs needed here).
+/// Runs the "run the agent by hand" commands that <c>aetherium workers token</c> prints, in bash, as printed, in an
+/// empty directory: they fetch the agent package from the gateway and run it. Only the environment chooses the
+/// simulated runtime and a data directory of its own (no real VMs needed here).
 /// </summary>
 public sealed class AgentRun : IAsyncDisposable
 {
@@ -15,16 +16,16 @@ public sealed class AgentRun : IAsyncDisposable
 
     public string Output { get { lock (_output) return string.Join('\n', _output); } }
 
-    public async Task StartAsync(string shownCommand)
+    public async Task StartAsync(string shownCommands)
     {
-        var agentDll = Path.Combine(Shell.Repository, "agent", "bin", Shell.Configuration, "net10.0", "aetherium-agent.dll");
-        var bin = Directory.CreateDirectory(Path.Combine(_directory, "bin")).FullName;
-        var wrapper = Path.Combine(bin, "aetherium-agent");
-        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet '{agentDll}' \"$@\"\n");
-        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        _process = await ChildProcess.StartAsync("bash",
-            ["-c", $"{shownCommand} --runtime simulated --data-dir '{Path.Combine(_directory, "data")}'"],
-            environment: new Dictionary<string, string?> { ["PATH"] = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}", ["NO_COLOR"] = "1" },
+        var work = Directory.CreateDirectory(Path.Combine(_directory, "work")).FullName;
+        _process = await ChildProcess.StartAsync("bash", ["-euo", "pipefail", "-c", shownCommands], workingDirectory: work,
+            environment: new Dictionary<string, string?>
+            {
+                ["AETHERIUM_RUNTIME"] = "simulated",
+                ["AETHERIUM_DATA_DIR"] = Path.Combine(_directory, "data"),
+                ["NO_COLOR"] = "1",
+            },
             onOutput: Add, onError: Add);
     }
 

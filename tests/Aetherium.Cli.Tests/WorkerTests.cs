@@ -82,11 +82,17 @@ public sealed class WorkerTests(CliSystem system)
         var shown = Expect.Success(await shell.RunAsync("workers", "token", id)).Out;
         var token = Assert.Single(shown.Split('\n'), l => l.StartsWith("Token:"))["Token:".Length..].Trim();
         Assert.Contains($"TOKEN='{token}'", shown); // the script below carries the same token
-        var runLine = Assert.Single(shown.Split('\n'), l => l.Contains("aetherium-agent run")).Trim();
-        Assert.Equal($"AETHERIUM_TOKEN='{token}' aetherium-agent run --controller {system.GatewayUrl}", runLine);
+        // The commands to run the agent by hand work as printed on a machine without the agent (they fetch it),
+        // and the token is never an argument (visible to every user in ps).
+        var byHand = shown.Split('\n').SkipWhile(l => !l.StartsWith("or run the agent by hand")).Skip(1)
+            .TakeWhile(l => l.StartsWith("  ")).Select(l => l.Trim()).ToList();
+        Assert.Equal(3, byHand.Count);
+        Assert.Equal($"export AETHERIUM_TOKEN='{token}'", byHand[0]);
+        Assert.DoesNotContain(token, byHand[1] + byHand[2]);
+        Assert.EndsWith($"run --controller '{system.GatewayUrl}'", byHand[2]);
 
         await using var agent = new AgentRun();
-        await agent.StartAsync(runLine);
+        await agent.StartAsync(string.Join('\n', byHand));
         await Eventually.TrueAsync(async () =>
             Expect.Success(await shell.RunAsync("workers", "show", id, "--json")).Json()["status"]!.GetValue<string>() == "active",
             TimeSpan.FromSeconds(90), $"the worker becomes active once its agent runs; agent said:\n{agent.Output}");

@@ -17,7 +17,7 @@ public sealed class EnrollmentFixture : SystemFixture
 /// Seed 004's portal-first enrolment across identity, inventory and the gateway, with the real agent:
 /// worker tokens minted by identity over HTTP, revocations travelling over the bus both ways.
 /// </summary>
-public sealed class EnrollmentTests(EnrollmentFixture system, ITestOutputHelper output) : IClassFixture<EnrollmentFixture>
+public sealed partial class EnrollmentTests(EnrollmentFixture system, ITestOutputHelper output) : IClassFixture<EnrollmentFixture>
 {
     private async Task<(Api.Tenant Tenant, HttpClient Http, string WorkerId, string Token, string Script)> NewWorkerWithTokenAsync()
     {

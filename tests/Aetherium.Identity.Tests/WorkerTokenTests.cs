@@ -128,4 +128,31 @@ public sealed class WorkerTokenTests(IdentityFixture fx) : IClassFixture<Identit
         var rows = await fx.DbAsync(db => Task.FromResult(db.WorkerTokens.Where(t => t.WorkerId == worker).Select(t => t.RevokedReason).ToList()));
         Assert.All(rows, r => Assert.Equal("worker deleted", r));
     }
+
+    [Fact]
+    public async Task Services_list_and_revoke_one_workers_tokens_and_nobody_else_may()
+    {
+        var (org, user) = await TenantAsync("svc-list");
+        var worker = Guid.NewGuid();
+        var (_, first, _) = await IssueAsync(worker, org);
+        var (_, second, _) = await IssueAsync(worker, org);
+        await IssueAsync(Guid.NewGuid(), org);
+        var service = await Client.ServiceTokenAsync();
+
+        var list = await (await Client.GetAsync($"/internal/worker-tokens?worker_id={worker}", service)).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(2, list.GetProperty("total").GetInt32());
+        Assert.Equal([second, first], list.GetProperty("worker_tokens").EnumerateArray().Select(t => t.GetProperty("token_id").GetGuid()));
+        var missing = await (await Client.GetAsync("/internal/worker-tokens", service)).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.True(missing.GetProperty("errors").TryGetProperty("worker_id", out _));
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client.GetAsync($"/internal/worker-tokens?worker_id={worker}", user)).StatusCode);
+
+        // Another worker's id does not reach this token; the worker's own does, once (again: unchanged).
+        await (await Client.PostAsync($"/internal/worker-tokens/{first}/revoke", new { worker_id = Guid.NewGuid(), reason = "x" }, service)).JsonAsync(HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client.PostAsync($"/internal/worker-tokens/{first}/revoke", new { worker_id = worker, reason = "x" }, user)).StatusCode);
+        var revoked = await (await Client.PostAsync($"/internal/worker-tokens/{first}/revoke", new { worker_id = worker, reason = "revoked by owner" }, service)).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("revoked", revoked.GetProperty("status").GetString());
+        Assert.Equal("revoked by owner", revoked.GetProperty("revoked_reason").GetString());
+        var after = await (await Client.GetAsync($"/internal/worker-tokens?worker_id={worker}", service)).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(["active", "revoked"], after.GetProperty("worker_tokens").EnumerateArray().Select(t => t.GetProperty("status").GetString()));
+    }
 }

@@ -135,7 +135,7 @@ public sealed class PortalTests(PortalFixture system, ITestOutputHelper output)
             await ExpectLiveAsync(page);
             var mark = await MarkPageAsync(page);
 
-            await page.GetByRole(AriaRole.Button, new() { Name = "Show install command" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Mint a token and show the install command" }).ClickAsync();
             var shown = await page.Locator("code[data-command=run]").InnerTextAsync();
             await page.GetByRole(AriaRole.Button, new() { Name = "Copy run command" }).ClickAsync();
             await Expect(page.GetByText("Copied to the clipboard.")).ToBeVisibleAsync();

@@ -5,7 +5,7 @@ using static Aetherium.Cli.Output.Fields;
 
 namespace Aetherium.Cli.Workers;
 
-/// <summary>workers list|show|create|update|delete|token|drain|activate|maintenance|metrics (DESIGN §5 "workers").</summary>
+/// <summary>workers list|show|create|update|delete|token|tokens|drain|activate|maintenance|metrics (DESIGN §5 "workers").</summary>
 public static class WorkerCommands
 {
     private static readonly Dictionary<string, string> CreateFields = new()
@@ -20,14 +20,15 @@ public static class WorkerCommands
 
     public static Command Build(Terminal terminal, GlobalOptions options)
     {
-        var workers = new Command("workers", "Machines enrolled as workers: list, create, update, delete, enrol (token), drain, activate, maintenance, metrics");
+        var workers = new Command("workers", "Machines enrolled as workers: list, create, update, delete, enrol (token), tokens, drain, activate, maintenance, metrics");
         workers.Subcommands.Add(List(terminal, options));
         workers.Subcommands.Add(Show(terminal, options));
         workers.Subcommands.Add(Create(terminal, options));
         workers.Subcommands.Add(Update(terminal, options));
         workers.Subcommands.Add(StatusChange(terminal, options, "delete", "Delete a worker: its VMs move elsewhere and its agent's tokens stop working",
             HttpMethod.Delete, ""));
-        workers.Subcommands.Add(Token(terminal, options));
+        workers.Subcommands.Add(TokenCommands.Mint(terminal, options));
+        workers.Subcommands.Add(TokenCommands.List(terminal, options));
         workers.Subcommands.Add(Drain(terminal, options));
         workers.Subcommands.Add(StatusChange(terminal, options, "activate", "Bring a draining or maintenance worker back into service",
             HttpMethod.Post, "/activate"));
@@ -142,44 +143,6 @@ public static class WorkerCommands
             var body = new { name = i.Get(name), zone = i.Get(zone), labels = Arguments.LabelMap(i.Get(label)), max_vms = i.Get(maxVms) };
             var response = await i.Gateway().SendAsync(HttpMethod.Put, $"api/v1/workers/{i.Get(id)}", body, ct, UpdateFields);
             i.Printer.Print(response, o => Details(o, response.Json));
-        });
-    }
-
-    private static Command Token(Terminal terminal, GlobalOptions options)
-    {
-        var id = Arguments.Id("worker");
-        var expiresIn = Arguments.Value<long>("--expires-in", "Token lifetime in seconds (default: the server's, one year)");
-        var script = new Option<bool>("--script") { Description = "Print only the install script (aetherium workers token ID --script > install.sh)" };
-        var command = new Command("token", "Issue a worker token and print the command that installs the agent with it")
-        {
-            id, expiresIn, script,
-        };
-        return command.Runs(terminal, options, async (i, ct) =>
-        {
-            var gateway = i.Gateway();
-            var response = await gateway.SendAsync(HttpMethod.Post, $"api/v1/workers/{i.Get(id)}/token", new { expires_in = i.Get(expiresIn) }, ct,
-                new() { ["expires_in"] = "--expires-in" });
-            i.Printer.Print(response, o =>
-            {
-                var installScript = Text(response.Json, "install_script");
-                if (i.Get(script))
-                {
-                    o.Write(installScript);
-                    return;
-                }
-                var controller = Http.GatewayClient.Name(gateway.BaseUrl);
-                o.WriteLine($"Worker:  {Text(response.Json, "worker_id")}");
-                o.WriteLine($"Token:   {Text(response.Json, "token")}");
-                o.WriteLine($"Expires: {Time(response.Json, "expires_at")}");
-                o.WriteLine();
-                o.WriteLine("Install the agent on the machine (as root, needs systemd and the .NET 10 runtime):");
-                o.WriteLine($"  aetherium workers token {Text(response.Json, "worker_id")} --script > install.sh && sudo bash install.sh");
-                o.WriteLine("or run it by hand:");
-                o.WriteLine($"  AETHERIUM_TOKEN='{Text(response.Json, "token")}' aetherium-agent run --controller {controller}");
-                o.WriteLine();
-                o.WriteLine("Install script:");
-                o.Write(installScript);
-            });
         });
     }
 

@@ -51,9 +51,10 @@ function Install({ worker }: { worker: Worker }) {
           <p>
             {worker.status === "pending"
               ? "Run the agent on the machine to enrol it: it needs .NET 10 (dotnet), curl and tar."
-              : "A new token for this worker, e.g. to reinstall its agent. Tokens already given out stay valid."}
+              : "A new token for this worker, e.g. to reinstall its agent. Tokens already given out stay valid until revoked (aetherium workers tokens)."}
+            {" "}Each click mints a new token: it is shown once, with its install command, and never stored in clear.
           </p>
-          <button type="button" onClick={issue} disabled={busy}>{busy ? "Minting a token…" : "Show install command"}</button>
+          <button type="button" onClick={issue} disabled={busy}>{busy ? "Minting a token…" : "Mint a token and show the install command"}</button>
         </>
       ) : (
         <>

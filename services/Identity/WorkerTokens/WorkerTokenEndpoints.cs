@@ -17,15 +17,18 @@ namespace Aetherium.Identity.WorkerTokens;
 /// </summary>
 public static class WorkerTokenEndpoints
 {
-    public sealed record WorkerTokenView(Guid TokenId, Guid WorkerId, Guid OrganizationId, string Status,
-        DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, string? RevokedReason);
-    public sealed record WorkerTokenList(IReadOnlyList<WorkerTokenView> WorkerTokens, int Total, int Page, int Limit);
-
     public static void MapWorkerTokens(this IEndpointRouteBuilder app)
     {
         app.MapPost("/internal/worker-tokens", Issue)
             .RequireAuthorization(AuthenticationSetup.ServicePolicy)
             .WithTags("Internal").WithSummary("Mint a token for one worker (services only)");
+        // Inventory's /workers/{id}/tokens: it has checked the caller may see the worker; the tokens are kept here.
+        app.MapGet("/internal/worker-tokens", ListOfWorker)
+            .RequireAuthorization(AuthenticationSetup.ServicePolicy)
+            .WithTags("Internal").WithSummary("One worker's tokens (services only)");
+        app.MapPost("/internal/worker-tokens/{id:guid}/revoke", RevokeOfWorker)
+            .RequireAuthorization(AuthenticationSetup.ServicePolicy)
+            .WithTags("Internal").WithSummary("Revoke one worker's token (services only)");
 
         var tokens = app.MapGroup("/api/v1/worker-tokens").WithTags("Worker tokens")
             .RequireAuthorization(AuthenticationSetup.TenantPolicy);
@@ -62,8 +65,20 @@ public static class WorkerTokenEndpoints
         return TypedResults.Ok(new IssuedWorkerToken(token.Token, token.TokenId, token.ExpiresAt));
     }
 
-    private static async Task<Results<Ok<WorkerTokenList>, ValidationProblem>> List(
-        HttpContext http, IdentityDbContext db, [FromQuery(Name = "worker_id")] Guid? workerId, int? page, int? limit, CancellationToken ct)
+    private static Task<Results<Ok<WorkerTokenPage>, ValidationProblem>> List(
+        HttpContext http, IdentityDbContext db, [FromQuery(Name = "worker_id")] Guid? workerId, int? page, int? limit, CancellationToken ct) =>
+        ListAsync(Visible(db, http), workerId, page, limit, ct);
+
+    private static async Task<Results<Ok<WorkerTokenPage>, ValidationProblem>> ListOfWorker(
+        IdentityDbContext db, [FromQuery(Name = "worker_id")] Guid? workerId, int? page, int? limit, CancellationToken ct)
+    {
+        if (workerId is null || workerId == Guid.Empty)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["worker_id"] = ["is required"] });
+        return await ListAsync(db.WorkerTokens.AsNoTracking(), workerId, page, limit, ct);
+    }
+
+    private static async Task<Results<Ok<WorkerTokenPage>, ValidationProblem>> ListAsync(
+        IQueryable<WorkerToken> query, Guid? workerId, int? page, int? limit, CancellationToken ct)
     {
         var v = new Validator();
         v.Require(page is null or >= 1, "page", "must be at least 1");
@@ -71,23 +86,31 @@ public static class WorkerTokenEndpoints
         if (v.Failed) return v.Problem();
         int p = page ?? 1, l = limit ?? 50;
 
-        var query = Visible(db, http);
         if (workerId is Guid w) query = query.Where(t => t.WorkerId == w);
         var total = await query.CountAsync(ct);
         var rows = await query.OrderByDescending(t => t.CreatedAt).Skip((p - 1) * l).Take(l).ToListAsync(ct);
         var now = DateTimeOffset.UtcNow;
-        return TypedResults.Ok(new WorkerTokenList(rows.Select(t => View(t, now)).ToList(), total, p, l));
+        return TypedResults.Ok(new WorkerTokenPage(rows.Select(t => View(t, now)).ToList(), total, p, l));
     }
 
-    private static async Task<Results<Ok<WorkerTokenView>, ProblemHttpResult>> Revoke(
-        Guid id, HttpContext http, IdentityDbContext db, CancellationToken ct)
+    private static Task<Results<Ok<WorkerTokenRecord>, ProblemHttpResult>> Revoke(
+        Guid id, HttpContext http, IdentityDbContext db, CancellationToken ct) =>
+        RevokeAsync(Visible(db, http).Where(t => t.Id == id), db, "revoked by " + (http.User.Identity?.Name ?? "a user"), ct);
+
+    private static Task<Results<Ok<WorkerTokenRecord>, ProblemHttpResult>> RevokeOfWorker(
+        Guid id, RevokeWorkerTokenRequest request, IdentityDbContext db, CancellationToken ct) =>
+        RevokeAsync(db.WorkerTokens.Where(t => t.Id == id && t.WorkerId == request.WorkerId), db,
+            string.IsNullOrWhiteSpace(request.Reason) ? "revoked" : request.Reason, ct);
+
+    private static async Task<Results<Ok<WorkerTokenRecord>, ProblemHttpResult>> RevokeAsync(
+        IQueryable<WorkerToken> match, IdentityDbContext db, string reason, CancellationToken ct)
     {
-        var token = await Visible(db, http).AsTracking().SingleOrDefaultAsync(t => t.Id == id, ct);
+        var token = await match.AsTracking().SingleOrDefaultAsync(ct);
         if (token is null) return Problems.NotFound("Worker token");
         var now = DateTimeOffset.UtcNow;
         if (token.RevokedAt is null)
         {
-            Revocation.Revoke(db, token, "revoked by " + (http.User.Identity?.Name ?? "a user"), now);
+            Revocation.Revoke(db, token, reason, now);
             await db.SaveChangesAsync(ct);
         }
         return TypedResults.Ok(View(token, now));
@@ -102,7 +125,7 @@ public static class WorkerTokenEndpoints
         return query.Where(t => t.OrganizationId == org);
     }
 
-    private static WorkerTokenView View(WorkerToken t, DateTimeOffset now) =>
+    private static WorkerTokenRecord View(WorkerToken t, DateTimeOffset now) =>
         new(t.Id, t.WorkerId, t.OrganizationId, t.RevokedAt is not null ? "revoked" : t.ExpiresAt <= now ? "expired" : "active",
             t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.RevokedReason);
 }

@@ -10,8 +10,8 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Aetherium.Inventory.Agents;
 
-/// <summary>Who an agent is once its worker token checked out; Status is its worker's status at that moment.</summary>
-public sealed record AgentIdentity(Guid WorkerId, Guid OrganizationId, Guid TokenId, string Status = "");
+/// <summary>Who an agent is once its worker token checked out; Status is its worker's status at that moment, From the address it connected from.</summary>
+public sealed record AgentIdentity(Guid WorkerId, Guid OrganizationId, Guid TokenId, string Status = "", string? From = null);
 
 public sealed record AgentAuthResult(AgentIdentity? Agent, string? Code, string? Message)
 {
@@ -28,6 +28,12 @@ public sealed record AgentAuthResult(AgentIdentity? Agent, string? Code, string?
 public sealed class AgentAuthenticator(IOptionsMonitor<JwtBearerOptions> jwt, IServiceScopeFactory scopes, ILogger<AgentAuthenticator> log)
 {
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+
+    public async Task<AgentAuthResult> AuthenticateAsync(string? token, HttpContext http, CancellationToken ct)
+    {
+        var result = await AuthenticateAsync(token, ct);
+        return result.Agent is null ? result : result with { Agent = result.Agent with { From = http.Connection.RemoteIpAddress?.ToString() } };
+    }
 
     public async Task<AgentAuthResult> AuthenticateAsync(string? token, CancellationToken ct)
     {

@@ -41,14 +41,14 @@ public static class AgentEndpoints
                 detail: "GET /api/v1/agent/connect is the agent WebSocket (DESIGN §6); the HTTP fallback is POST /api/v1/agent/register|heartbeat|metrics|goodbye.");
         var token = TokenOf(http.Request);
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        await runner.RunAsync(socket, token, http.RequestAborted);
+        await runner.RunAsync(socket, token, http, http.RequestAborted);
         return Results.Empty;
     }
 
     private static async Task<Results<Ok<RegisterAckData>, ProblemHttpResult, ValidationProblem>> Register(
         NodeRegisterData? body, HttpRequest request, AgentAuthenticator auth, AgentLifecycle lifecycle, CancellationToken ct)
     {
-        var agent = await auth.AuthenticateAsync(TokenOf(request), ct);
+        var agent = await auth.AuthenticateAsync(TokenOf(request), request.HttpContext, ct);
         if (agent.Agent is null) return Refused(agent.Code!, agent.Message!);
         var (ack, refusal) = await lifecycle.RegisterAsync(agent.Agent, body, null, ct);
         if (refusal is { Errors: { } errors })

@@ -34,6 +34,7 @@ public sealed class AgentLifecycle(IServiceScopeFactory scopes, TelemetryBuffer 
             var now = clock.GetUtcNow();
             if (sessionId is not null) w!.SessionId = sessionId;
             w!.TokenLastUsedAt = now;
+            await TokenUse.RecordAsync(db, agent.TokenId, agent.WorkerId, agent.From, now, ct);
             if (w.Status == WorkerStatus.Pending)
             {
                 var old = w.MoveTo(WorkerStatus.Installing, "agent connected", now);
@@ -58,6 +59,8 @@ public sealed class AgentLifecycle(IServiceScopeFactory scopes, TelemetryBuffer 
             if (Refuse(w) is { } refusal) return (null, refusal);
             var now = clock.GetUtcNow();
             var firstTime = w!.RegisteredAt is null;
+            // The HTTP fallback has no session: its register is the "connection" (a WebSocket's was recorded when it opened).
+            if (sessionId is null) await TokenUse.RecordAsync(db, agent.TokenId, agent.WorkerId, agent.From, now, ct);
             var before = Facts(w);
             Apply(w, data!, now);
             if (sessionId is not null) w.SessionId = sessionId;

@@ -29,9 +29,9 @@ public sealed class AgentSessionRunner(
     public const int MaxFrameBytes = AgentLimits.MaxFrameBytes;
     private const int InitialBuffer = 4096;
 
-    public async Task RunAsync(WebSocket socket, string? token, CancellationToken aborted)
+    public async Task RunAsync(WebSocket socket, string? token, HttpContext http, CancellationToken aborted)
     {
-        var auth = await authenticator.AuthenticateAsync(token, aborted);
+        var auth = await authenticator.AuthenticateAsync(token, http, aborted);
         if (auth.Agent is null)
         {
             await RefuseAsync(socket, null, auth.Code!, auth.Message!, aborted);

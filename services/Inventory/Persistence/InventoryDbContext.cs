@@ -17,6 +17,7 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
     public DbSet<WorkerDesiredState> DesiredStates => Set<WorkerDesiredState>();
     public DbSet<ObservedVm> ObservedVms => Set<ObservedVm>();
     public DbSet<RevokedToken> RevokedTokens => Set<RevokedToken>();
+    public DbSet<TokenUse> TokenUses => Set<TokenUse>();
     public DbSet<MetricSample> MetricSamples => Set<MetricSample>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -71,6 +72,14 @@ public sealed class InventoryDbContext(DbContextOptions<InventoryDbContext> opti
         {
             e.ToTable("revoked_tokens");
             e.HasKey(x => x.TokenId);
+            e.HasIndex(x => x.WorkerId);
+        });
+
+        modelBuilder.Entity<TokenUse>(e =>
+        {
+            e.ToTable("token_uses");
+            e.HasKey(x => x.TokenId);
+            e.Property(x => x.LastUsedFrom).HasMaxLength(64);
             e.HasIndex(x => x.WorkerId);
         });
 

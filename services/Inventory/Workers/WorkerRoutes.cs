@@ -9,6 +9,7 @@ public static class WorkerRoutes
     {
         g.MapWorkerCrud();
         g.MapWorkerToken();
+        g.MapWorkerTokenList();
         g.MapWorkerLifecycle();
         g.MapWorkerVms();
         g.MapWorkerMetrics();

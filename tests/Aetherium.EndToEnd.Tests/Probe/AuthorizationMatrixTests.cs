@@ -33,7 +33,7 @@ public sealed class AuthorizationMatrixTests(ProbeFixture system, ITestOutputHel
             {
                 var expected = Catalogue.Expected(rule, cast, who);
                 var call = await rule.Make(cast);
-                var path = operation.Path(call.Id) + (call.Query is null ? "" : "?" + call.Query);
+                var path = operation.Path(call.Id, call.SubId) + (call.Query is null ? "" : "?" + call.Query);
                 var answer = await Sender.SendAsync(gateway, operation.Key, operation.Method, path, who.Token,
                     call.Body is null ? null : Sender.Json(call.Body));
                 checkedPairs++;

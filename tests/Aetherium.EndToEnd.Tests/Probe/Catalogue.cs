@@ -21,8 +21,11 @@ public enum Access
     AgentPackage,
 }
 
-/// <summary>The request to send: the path's id (every template parameter is an id), a query string, a JSON body.</summary>
-public sealed record Call(string? Id = null, string? Query = null, string? Body = null);
+/// <summary>
+/// The request to send: the path's id (every template parameter is an id; SubId, where given, goes in the
+/// parameters after the first, as a worker's token), a query string, a JSON body.
+/// </summary>
+public sealed record Call(string? Id = null, string? Query = null, string? Body = null, string? SubId = null);
 
 /// <summary>An operation's access, what a caller that may use it gets, and how to make a valid request (fresh resources where it uses one up).</summary>
 public sealed record Rule(Access Access, int[] Allowed, Func<Cast, Task<Call>> Make);
@@ -32,7 +35,16 @@ public sealed partial record Operation(string Method, string Template, JsonObjec
 {
     public string Key => $"{Method} {Template.TrimEnd('/')}";
 
-    public string Path(string? id) => TemplateParameter().Replace(Template, id ?? "");
+    public string Path(string? id, string? subId = null)
+    {
+        var first = true;
+        return TemplateParameter().Replace(Template, _ =>
+        {
+            var value = first ? id : subId ?? id;
+            first = false;
+            return value ?? "";
+        });
+    }
 
     /// <summary>Names of the query parameters the document declares.</summary>
     public IEnumerable<string> QueryParameters => (Spec["parameters"]?.AsArray() ?? [])
@@ -93,6 +105,12 @@ public static class Catalogue
         ["PUT /api/v1/workers/{id}"] = new(Access.Owner, [200], c => Plain(c.WorkerId, body: new { max_vms = 10 })),
         ["DELETE /api/v1/workers/{id}"] = new(Access.Owner, [200], async c => new Call(await c.NewWorkerAsync())),
         ["POST /api/v1/workers/{id}/token"] = new(Access.Owner, [200], async c => new Call(await c.NewWorkerAsync(), Body: "{}")),
+        ["GET /api/v1/workers/{id}/tokens"] = new(Access.Owner, [200], c => Plain(c.WorkerId)),
+        ["POST /api/v1/workers/{id}/tokens/{tokenId}/revoke"] = new(Access.Owner, [200], async c =>
+        {
+            var worker = await c.NewWorkerAsync();
+            return new Call(worker, SubId: (await c.NewWorkerTokenAsync(worker)).TokenId);
+        }),
         ["POST /api/v1/workers/{id}/drain"] = new(Access.Owner, [200], async c => new Call(await c.NewActiveWorkerAsync(), Body: "{}")),
         // a registered worker is active: activate answers that there is nothing to do, once the caller is let in
         ["POST /api/v1/workers/{id}/activate"] = new(Access.Owner, [409], c => Plain(c.WorkerId)),

@@ -170,6 +170,33 @@ namespace Aetherium.Inventory.Persistence.Migrations
                     b.ToTable("metric_samples", (string)null);
                 });
 
+            modelBuilder.Entity("Aetherium.Inventory.Workers.TokenUse", b =>
+                {
+                    b.Property<Guid>("TokenId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("token_id");
+
+                    b.Property<DateTimeOffset>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_used_at");
+
+                    b.Property<string>("LastUsedFrom")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("last_used_from");
+
+                    b.Property<Guid>("WorkerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("worker_id");
+
+                    b.HasKey("TokenId");
+
+                    b.HasIndex("WorkerId");
+
+                    b.ToTable("token_uses", (string)null);
+                });
+
             modelBuilder.Entity("Aetherium.Inventory.Workers.Worker", b =>
                 {
                     b.Property<Guid>("Id")
