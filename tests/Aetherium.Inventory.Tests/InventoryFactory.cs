@@ -6,6 +6,7 @@ using Aetherium.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Aetherium.Inventory.Tests;
 
@@ -17,6 +18,7 @@ namespace Aetherium.Inventory.Tests;
 public sealed class InventoryFactory(ServiceSettings settings) : ServiceFactory<Program>(settings)
 {
     public FakeIdentity Identity { get; } = new();
+    public LogCapture Logs { get; } = new();
 
     /// <summary>Fast timings for tests; a test class overrides what it exercises.</summary>
     public static Dictionary<string, string?> Fast(params (string Key, string Value)[] overrides)
@@ -60,6 +62,7 @@ public sealed class InventoryFactory(ServiceSettings settings) : ServiceFactory<
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(l => l.AddProvider(Logs));
         builder.ConfigureTestServices(s => s.AddSingleton<IWorkerTokenIssuer>(Identity));
     }
 }
