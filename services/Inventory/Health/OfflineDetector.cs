@@ -35,8 +35,8 @@ public sealed class OfflineDetector(IServiceScopeFactory scopes, IOptions<Invent
 
     private async Task<int> SweepBatchAsync(DateTimeOffset watchingSince, DateTimeOffset graceUntil, CancellationToken ct)
     {
-        var sweep = new Sweep(clock.GetUtcNow() - options.Value.OfflineTimeout, watchingSince, clock.GetUtcNow() >= graceUntil);
         var now = clock.GetUtcNow();
+        var sweep = new Sweep(now - options.Value.OfflineTimeout, watchingSince, now >= graceUntil);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<InventoryDbContext>();
         List<Guid> overdue;
