@@ -62,6 +62,7 @@ public sealed class InventoryFactory(ServiceSettings settings) : ServiceFactory<
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(l => l.AddProvider(Logs));
         builder.ConfigureTestServices(s => s.AddSingleton<IWorkerTokenIssuer>(Identity));
         builder.ConfigureLogging(l => l.AddProvider(Logs));
     }

@@ -17,6 +17,8 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, JwtSettings set
     private volatile KeySet? _keys;
     private volatile bool _refreshRequested;
     private DateTimeOffset _lastForcedReload;
+    /// <summary>Keys left out of the last load because they cannot be read (each warned about once).</summary>
+    private HashSet<string> _unreadable = [];
 
     /// <summary>The signing key and every key a validator must know, as loaded at <see cref="LoadedAt"/>.</summary>
     public sealed record KeySet(ECDsaSecurityKey Current, IReadOnlyList<ECDsaSecurityKey> Published, DateTimeOffset CurrentSince, DateTimeOffset LoadedAt);
@@ -117,9 +119,36 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, JwtSettings set
             .ToListAsync(ct);
         var current = rows.FirstOrDefault(k => k.ActivatedAt != null && k.RetiredAt == null)
             ?? throw new InvalidOperationException("No signing key: the key store was not initialised.");
-        var keys = new KeySet(PrivateKey(current), rows.Select(PublicKey).ToList(), current.ActivatedAt!.Value, now);
+        var keys = new KeySet(PrivateKey(current), Published(rows, current), current.ActivatedAt!.Value, now);
         _keys = keys;
         return keys;
+    }
+
+    /// <summary>
+    /// The public keys of <paramref name="rows"/>. One whose stored key cannot be read (truncated or corrupted by hand
+    /// or an old version) is left out with one warning naming it, so the tokens it signed are refused and every other
+    /// key keeps working; the signing key itself must be readable (<see cref="PrivateKey"/> throws).
+    /// </summary>
+    private List<ECDsaSecurityKey> Published(List<SigningKey> rows, SigningKey current)
+    {
+        var published = new List<ECDsaSecurityKey>(rows.Count);
+        var unreadable = new HashSet<string>();
+        foreach (var row in rows)
+        {
+            try
+            {
+                published.Add(PublicKey(row));
+            }
+            catch (CryptographicException ex) when (row != current)
+            {
+                unreadable.Add(row.Id);
+                if (!_unreadable.Contains(row.Id))
+                    log.LogWarning("Signing key {KeyId} left out of the published keys: its stored key cannot be read, so tokens it signed are refused: {Error}",
+                        row.Id, ex.Message);
+            }
+        }
+        _unreadable = unreadable;
+        return published;
     }
 
     private static SigningKey NewKey(DateTimeOffset now, bool activated)

@@ -58,13 +58,14 @@ public static class DesiredStates
     /// <summary>
     /// Releases <paramref name="freed"/> (VMs that left the worker's set; default: none, e.g. a power change),
     /// bumps the desired version and publishes the worker's new set, in which <paramref name="changed"/>
-    /// (a VM that stays, e.g. started or stopped) changed in the new version. Returns the updated row, or
-    /// null when the scheduler does not know the worker.
+    /// (a VM that stays, e.g. started or stopped) changed in the new version. Returns the worker's status and new
+    /// version, or null when the scheduler does not know the worker. Only those columns are read back, so a worker
+    /// row whose labels cannot be read still lets its VMs leave, stop or be deleted.
     /// </summary>
-    public static async Task<SchedulerWorker?> ChangeAsync(SchedulerDbContext db, Guid workerId, Allocation freed, DateTimeOffset now, CancellationToken ct,
+    public static async Task<DesiredVersion?> ChangeAsync(SchedulerDbContext db, Guid workerId, Allocation freed, DateTimeOffset now, CancellationToken ct,
         Vm? changed = null)
     {
-        var rows = await db.Workers.FromSql($"""
+        var rows = await db.Database.SqlQuery<DesiredVersion>($"""
             UPDATE scheduler_workers SET
                 allocated_cpu = allocated_cpu - {freed.Cpu},
                 allocated_memory_mb = allocated_memory_mb - {freed.MemoryMb},
@@ -75,12 +76,12 @@ public static class DesiredStates
                 capacity_changed_at = CASE WHEN {freed.Vms} > 0 THEN clock_timestamp() ELSE capacity_changed_at END,
                 updated_at = clock_timestamp()
             WHERE id = {workerId}
-            RETURNING *
-            """).AsNoTracking().ToListAsync(ct);
+            RETURNING id AS "Id", status AS "Status", desired_version AS "Version"
+            """).ToListAsync(ct);
         var row = rows.SingleOrDefault();
         if (row is null) return null;
-        if (changed is not null) changed.DesiredVersion = row.DesiredVersion;
-        Publish(db, row, await MembersAsync(db, workerId, ct), now);
+        if (changed is not null) changed.DesiredVersion = row.Version;
+        Publish(db, row.Id, row.Version, await MembersAsync(db, workerId, ct), now);
         return row;
     }
 
@@ -99,8 +100,11 @@ public static class DesiredStates
         return members.OrderBy(v => v.Port).ThenBy(v => v.Id).ToList();
     }
 
-    public static void Publish(SchedulerDbContext db, SchedulerWorker worker, IEnumerable<Vm> members, DateTimeOffset now) =>
-        db.Publish(new WorkerDesiredStateChanged(worker.Id, worker.DesiredVersion, members.Select(ToDesired).ToList(), now));
+    public static void Publish(SchedulerDbContext db, Guid workerId, long desiredVersion, IEnumerable<Vm> members, DateTimeOffset now) =>
+        db.Publish(new WorkerDesiredStateChanged(workerId, desiredVersion, members.Select(ToDesired).ToList(), now));
+
+    /// <summary>A worker's status and desired-state version after <see cref="ChangeAsync"/>.</summary>
+    public sealed record DesiredVersion(Guid Id, string Status, long Version);
 
     public static DesiredVm ToDesired(Vm vm) => new(vm.Id, vm.Name, vm.ImageId, vm.CpuCores, vm.MemoryMb, vm.DiskGb, vm.Gpus, vm.PowerState,
         vm.Command, vm.Port ?? 0, vm.Generation, vm.DesiredVersion, vm.Access);

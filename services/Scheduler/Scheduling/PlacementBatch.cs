@@ -196,7 +196,7 @@ public sealed class PlacementBatch(
             if (vm.MigratedFrom is Guid from)
                 db.Publish(new VmMigrated(vm.Id, vm.OrganizationId, from, worker.Id, vm.MigrationReason ?? "migrated", now));
         }
-        DesiredStates.Publish(db, worker, existing.Concat(vms), now);
+        DesiredStates.Publish(db, worker.Id, worker.DesiredVersion, existing.Concat(vms), now);
     }
 
     private void MarkUnschedulable(Vm vm, string reason, DateTimeOffset checkedAt, DateTimeOffset now)

@@ -37,7 +37,7 @@ public sealed class VmOperations(SchedulerDbContext db, TimeProvider time, Sched
             if (worker is null || worker.Status is WorkerStatus.Offline or WorkerStatus.Deleted)
                 VmStates.Deleted(db, vm, reason, now);
             else
-                vm.DesiredVersion = worker.DesiredVersion;
+                vm.DesiredVersion = worker.Version;
             return;
         }
         VmStates.Deleted(db, vm, reason, now);

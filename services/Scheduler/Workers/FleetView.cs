@@ -1,6 +1,7 @@
 using Aetherium.Contracts;
 using Aetherium.Scheduler.Persistence;
 using Aetherium.Scheduler.Placement;
+using Aetherium.ServiceDefaults.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -12,8 +13,10 @@ namespace Aetherium.Scheduler.Workers;
 /// reloaded whole now and then and whenever a worker appears. Being stale is safe: the database
 /// refuses any placement that no longer fits, and placement then refreshes that worker and retries.
 /// Only the placement loop writes it; others may read <see cref="Current"/>.
+/// A row that cannot be read (labels of the wrong shape, as an old version or a hand fix could leave them) is left
+/// out, so that worker is not placed on, and named in one warning; every other worker stays in the view.
 /// </summary>
-public sealed class FleetView(IOptions<SchedulerOptions> options, TimeProvider time)
+public sealed class FleetView(IOptions<SchedulerOptions> options, TimeProvider time, ILogger<FleetView> log)
 {
     /// <summary>
     /// A transaction that started before a look may commit after it: rows updated this long before the
@@ -26,6 +29,8 @@ public sealed class FleetView(IOptions<SchedulerOptions> options, TimeProvider t
     private Dictionary<Guid, int> _index = new();
     private volatile bool _dirty = true;
     private DateTimeOffset _reloadedLocal = DateTimeOffset.MinValue;
+    /// <summary>Workers left out because their row cannot be read, each warned about once.</summary>
+    private HashSet<Guid> _unreadable = [];
 
     /// <summary>The workers, ordered by id.</summary>
     public WorkerView[] Current => _workers;
@@ -45,8 +50,12 @@ public sealed class FleetView(IOptions<SchedulerOptions> options, TimeProvider t
         }
         var now = await DatabaseNowAsync(db, ct);
         var since = SyncedAt - CommitMargin;
-        var changed = await db.Workers.AsNoTracking().Where(w => w.UpdatedAt >= since).ToListAsync(ct);
+        var (changed, unreadable) = await ReadAsync(db.Workers.AsNoTracking().Where(w => w.UpdatedAt >= since), ct);
         foreach (var row in changed) Apply(row);
+        _unreadable.ExceptWith(changed.Select(r => r.Id));
+        // A worker in the view whose row went bad leaves it with the reload below.
+        if (unreadable.Any(_index.ContainsKey)) _dirty = true;
+        _unreadable.UnionWith(unreadable);
         if (_dirty)
         {
             await ReloadAsync(db, ct);
@@ -59,7 +68,8 @@ public sealed class FleetView(IOptions<SchedulerOptions> options, TimeProvider t
     {
         _dirty = false;
         var now = await DatabaseNowAsync(db, ct);
-        var rows = await db.Workers.AsNoTracking().Where(w => w.Status != WorkerStatus.Deleted).OrderBy(w => w.Id).ToListAsync(ct);
+        var (rows, unreadable) = await ReadAsync(db.Workers.AsNoTracking().Where(w => w.Status != WorkerStatus.Deleted), ct);
+        _unreadable = unreadable;
         var workers = new WorkerView[rows.Count];
         var index = new Dictionary<Guid, int>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
@@ -83,9 +93,20 @@ public sealed class FleetView(IOptions<SchedulerOptions> options, TimeProvider t
 
     public async Task RefreshAsync(SchedulerDbContext db, Guid workerId, CancellationToken ct)
     {
-        var row = await db.Workers.AsNoTracking().SingleOrDefaultAsync(w => w.Id == workerId, ct);
-        if (row is null) _dirty = true;
-        else Apply(row);
+        var (rows, unreadable) = await ReadAsync(db.Workers.AsNoTracking().Where(w => w.Id == workerId), ct);
+        if (rows.Count == 0) _dirty = true; // gone, or unreadable: the reload leaves it out
+        else Apply(rows[0]);
+        _unreadable.UnionWith(unreadable);
+    }
+
+    /// <summary>The rows of <paramref name="query"/> by id, and apart those that cannot be read, each warned about the first time.</summary>
+    private async Task<(List<SchedulerWorker> Rows, HashSet<Guid> Unreadable)> ReadAsync(IQueryable<SchedulerWorker> query, CancellationToken ct)
+    {
+        var (rows, unreadable) = await WorkerRows.ReadAsync(query.OrderBy(w => w.Id), ct);
+        foreach (var (id, error) in unreadable.Where(u => !_unreadable.Contains(u.Id)))
+            log.LogWarning("Worker {WorkerId} left out of placement: its scheduler_workers row cannot be read, so nothing is placed on it until a newer snapshot from inventory or a fix rewrites it: {Error}",
+                id, BatchFailures.Describe(error));
+        return (rows, unreadable.Select(u => u.Id).ToHashSet());
     }
 
     private static Task<DateTimeOffset> DatabaseNowAsync(SchedulerDbContext db, CancellationToken ct) =>

@@ -42,7 +42,8 @@ public static class SchedulerWorkerEndpoints
         if (status is not null) query = query.Where(w => w.Status == status);
         if (zone is not null) query = query.Where(w => w.Zone == zone);
         var total = await query.CountAsync(ct);
-        var rows = await query.OrderBy(w => w.Zone).ThenBy(w => w.Name).ThenBy(w => w.Id).Skip((pageNo - 1) * size).Take(size).ToListAsync(ct);
+        // A row that cannot be read is left off the page (the placement loop's warning names it), not a 500 for all.
+        var (rows, _) = await WorkerRows.ReadAsync(query.OrderBy(w => w.Zone).ThenBy(w => w.Name).ThenBy(w => w.Id).Skip((pageNo - 1) * size).Take(size), ct);
         var ports = options.Value.PortRange.Size;
         var list = rows.Select(w =>
         {
