@@ -64,7 +64,6 @@ public sealed class InventoryFactory(ServiceSettings settings) : ServiceFactory<
         base.ConfigureWebHost(builder);
         builder.ConfigureLogging(l => l.AddProvider(Logs));
         builder.ConfigureTestServices(s => s.AddSingleton<IWorkerTokenIssuer>(Identity));
-        builder.ConfigureLogging(l => l.AddProvider(Logs));
     }
 }
 
