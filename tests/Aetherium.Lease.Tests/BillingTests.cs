@@ -112,6 +112,10 @@ public sealed class BillingTests(LeaseFixture fx) : IClassFixture<LeaseFixture>
         var a2 = await fx.Client.RentAsync(tokenA, new { duration_hours = 2 });
         await PlaceInPastAsync(a1.Id(), "released", day.AddHours(-1), TimeSpan.FromHours(3), day.AddHours(1));
         await PlaceInPastAsync(a2.Id(), "expired", day.AddHours(23.5), TimeSpan.FromHours(2), day.AddHours(25.5).AddSeconds(3));
+        // and one VM from 23:59:30, released after 20 s: its started minute, charged whole, runs past the period's end
+        // but all its use is inside, so all of it counts.
+        var a3 = await fx.Client.RentAsync(tokenA, new { duration_hours = 1 });
+        await PlaceInPastAsync(a3.Id(), "released", day.AddHours(24).AddSeconds(-30), TimeSpan.FromHours(1), day.AddHours(24).AddSeconds(-10));
         // B: one VM for an hour inside the period; and a lease of B's long before it.
         var b1 = await fx.Client.RentAsync(tokenB, new { duration_hours = 2 });
         var b2 = await fx.Client.RentAsync(tokenB, new { duration_hours = 1 });
@@ -120,14 +124,16 @@ public sealed class BillingTests(LeaseFixture fx) : IClassFixture<LeaseFixture>
 
         var usageA = await (await fx.Client.GetAsync(query, tokenA)).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(orgA, usageA.Id("organization_id"));
-        Assert.Equal(1, usageA.GetProperty("leases").GetProperty("started").GetInt32());
-        Assert.Equal(1, usageA.GetProperty("leases").GetProperty("ended").GetInt32());
-        Assert.Equal(2.5m, Dec(usageA, "vm_hours"));
-        var costA = Money(Dec(Cost(a1), "rate_per_hour") * 1 + Dec(Cost(a2), "rate_per_hour") * 0.5m);
+        Assert.Equal(2, usageA.GetProperty("leases").GetProperty("started").GetInt32());
+        Assert.Equal(2, usageA.GetProperty("leases").GetProperty("ended").GetInt32());
+        Assert.Equal(Money(2.5m + 1m / 60), Dec(usageA, "vm_hours"));
+        // Charged: a1 two hours, a2 its whole two hours, a3 one minute; the period's shares: 1/2, 1/4, all.
+        decimal Rate(JsonElement lease) => Dec(Cost(lease), "rate_per_hour");
+        var costA = Money(Money(Rate(a1) * 2) / 2 + Money(Rate(a2) * 2) / 4 + Money(Rate(a3) / 60));
         Assert.Equal(costA, Dec(usageA, "cost"));
         var dayA = Assert.Single(usageA.Items("days"));
         Assert.Equal("2026-01-10", dayA.Str("date"));
-        Assert.Equal(2.5m, Dec(dayA, "vm_hours"));
+        Assert.Equal(Dec(usageA, "vm_hours"), Dec(dayA, "vm_hours"));
 
         var usageB = await (await fx.Client.GetAsync(query, tokenB)).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(orgB, usageB.Id("organization_id"));

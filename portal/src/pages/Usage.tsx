@@ -44,7 +44,7 @@ export function UsagePage() {
               ))}
             </tbody>
           </table>
-          <p class="muted">Each lease counts for the part of its billed time (per started minute from its start) inside the period.</p>
+          <p class="muted">A lease counts for the share of its time in use that falls in the period; it is charged per started minute.</p>
         </section>
       )}
     </>

@@ -19,8 +19,8 @@ public static class UsageEndpoints
         app.MapGet("/api/v1/usage", Get).WithTags("Usage").RequireAuthorization(AuthenticationSetup.TenantPolicy)
             .WithSummary("An organisation's leases, VM-hours and cost over a period")
             .WithDescription("from (default: the first of this month, UTC) and to (default: now) are ISO 8601 times; the period is [from, to) "
-                + "and at most 366 days. Each lease counts for the part of its billed time (from its start, per started minute, to its "
-                + "end) inside the period; its cost is pro-rated to that part. Users see their organisation; an admin may pass "
+                + "and at most 366 days. A lease's billed VM-hours and charge (per started minute from its start) are spread over the "
+                + "time it was used (start to release, expiry or now); the period counts the share inside it. Users see their organisation; an admin may pass "
                 + "organization_id (without it: every organisation).");
 
     private static async Task<Results<Ok<UsageReport>, ValidationProblem, ProblemHttpResult>> Get(

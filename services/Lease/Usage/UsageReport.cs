@@ -3,10 +3,11 @@ using Aetherium.Lease.Pricing;
 namespace Aetherium.Lease.Usage;
 
 /// <summary>
-/// An organisation's use over a period [from, to). Each lease counts for the part of its billed time
-/// (<see cref="Billing"/>: from its start, per started minute, up to its end or now) inside the period:
-/// VM-hours are that overlap times its VM count, and its cost is its charged amount pro rata of that overlap
-/// over its billed time, so a lease spanning the period's edges counts only for what falls inside.
+/// An organisation's use over a period [from, to). A lease's billed time (<see cref="Billing"/>: per started
+/// minute from its start) times its VM count, and its charged amount, are spread evenly over the time it was
+/// used (its start to its release or expiry, or now while active): the period gets the share of that time that
+/// falls inside it. So a lease inside the period counts whole (its last started minute included) and one spanning
+/// the period's edges counts by overlap.
 /// </summary>
 public sealed record UsageReport(
     Guid? OrganizationId, DateTimeOffset From, DateTimeOffset To, string Currency,
@@ -34,22 +35,24 @@ public sealed record UsageReport(
 
         foreach (var r in rows)
         {
-            var billed = Billing.Billed(r.LeasedFrom, r.LeasedUntil, r.EndedAt ?? now);
-            if (billed <= TimeSpan.Zero) continue;
-            var charged = Billing.Charged(r.HourlyCost, r.TotalCost, r.LeasedFrom, r.LeasedUntil, billed);
             var start = r.LeasedFrom;
-            var end = r.LeasedFrom + billed;
+            var end = Min(r.EndedAt ?? now, r.LeasedUntil);
+            var used = end - start;
+            if (used <= TimeSpan.Zero) continue;
+            var billed = Billing.Billed(r.LeasedFrom, r.LeasedUntil, r.EndedAt ?? now);
+            var charged = Billing.Charged(r.HourlyCost, r.TotalCost, r.LeasedFrom, r.LeasedUntil, billed);
+            var billedVmHours = Hours(billed) * r.VmCount;
             var overlap = Overlap(start, end, from, to);
             if (overlap <= TimeSpan.Zero) continue;
             billedLeases++;
-            vmHours += Hours(overlap) * r.VmCount;
-            cost += Share(charged, overlap, billed);
+            vmHours += Share(billedVmHours, overlap, used);
+            cost += Share(charged, overlap, used);
             for (var i = 0; i < days.Count; i++)
             {
                 var part = Overlap(start, end, days[i].Start, days[i].End);
                 if (part <= TimeSpan.Zero) continue;
-                dayHours[i] += Hours(part) * r.VmCount;
-                dayCost[i] += Share(charged, part, billed);
+                dayHours[i] += Share(billedVmHours, part, used);
+                dayCost[i] += Share(charged, part, used);
             }
         }
 
