@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using Aetherium.Cli.Auth;
 using Aetherium.Cli.Cluster;
 using Aetherium.Cli.Leases;
+using Aetherium.Cli.Usage;
 using Aetherium.Cli.Vms;
 using Aetherium.Cli.Watch;
 using Aetherium.Cli.Workers;
@@ -30,6 +31,7 @@ public static class CliApp
         root.Subcommands.Add(VmCommands.Build(terminal, options));
         root.Subcommands.Add(LeaseCommands.Build(terminal, options));
         root.Subcommands.Add(ClusterCommands.Build(terminal, options));
+        root.Subcommands.Add(UsageCommand.Build(terminal, options));
         root.Subcommands.Add(WatchCommand.Build(terminal, options));
         return root;
     }

@@ -33,6 +33,7 @@ public static class ApiRoutes
         new("scheduler", Scheduler, "/api/v1/scheduler/{**rest}", false, Edge.RateLimits.Api),
         new("leases", Lease, "/api/v1/leases/{**rest}", false, Edge.RateLimits.Api),
         new("pricing", Lease, "/api/v1/pricing/{**rest}", false, Edge.RateLimits.Api),
+        new("usage", Lease, "/api/v1/usage/{**rest}", false, Edge.RateLimits.Api),
     ];
 
     /// <summary>The route that serves a path (a service's path template), or null when the gateway does not route it.</summary>

@@ -5,6 +5,7 @@ import { Link, PageTitle } from "./components/ui";
 import { live, startLive } from "./live";
 import { Cluster } from "./pages/Cluster";
 import { Leases } from "./pages/Leases";
+import { UsagePage } from "./pages/Usage";
 import { SignIn, SignUp } from "./pages/Auth";
 import { WorkerDetail } from "./pages/WorkerDetail";
 import { Workers } from "./pages/Workers";
@@ -42,6 +43,7 @@ function Nav({ path }: { path: string }) {
         <nav aria-label="Main">
           <ul>
             {item("/leases", "Leases")}
+            {item("/usage", "Usage")}
             {item("/workers", "Workers")}
             {isAdmin(s.me) && item("/cluster", "Cluster")}
           </ul>
@@ -82,6 +84,7 @@ function Page({ path }: { path: string }) {
   }
   if (publicPage || path === "/") return <Redirect to={isAdmin(s.me) ? "/cluster" : "/leases"} />;
   if (path === "/leases") return <Leases />;
+  if (path === "/usage") return <UsagePage />;
   if (path === "/workers") return <Workers />;
   if (path === "/cluster") return <Cluster />;
   const worker = match("/workers/:id", path);

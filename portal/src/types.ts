@@ -82,6 +82,23 @@ export interface LeaseCost {
   tier: string;
   hourly: number;
   total: number;
+  /** The whole leased time's price (= total); charged: per started minute used; not_charged once ended. */
+  reserved?: number;
+  charged?: number;
+  not_charged?: number | null;
+  billed_minutes?: number;
+}
+
+/** GET /api/v1/usage: an organisation's use over [from, to). */
+export interface Usage {
+  organization_id?: string | null;
+  from: string;
+  to: string;
+  currency: string;
+  leases: { started: number; ended: number; billed: number };
+  vm_hours: number;
+  cost: number;
+  days: { date: string; vm_hours: number; cost: number }[];
 }
 
 export interface LeaseAccess {

@@ -2,6 +2,7 @@ using Aetherium.Lease.Expiry;
 using Aetherium.Lease.Leases;
 using Aetherium.Lease.Persistence;
 using Aetherium.Lease.Pricing;
+using Aetherium.Lease.Usage;
 using Aetherium.Lease.Vms;
 using Aetherium.ServiceDefaults.Data;
 using Aetherium.ServiceDefaults.Messaging;
@@ -24,6 +25,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapLeases();
 app.MapPricing();
+app.MapUsage();
 app.Run();
 
 public partial class Program;

@@ -19,7 +19,7 @@ namespace Aetherium.Portal.Tests;
 /// changes on the system shows up on the open page through the live stream, without a reload.
 /// </summary>
 [Collection(PortalCollection.Name)]
-public sealed class PortalTests(PortalFixture system, ITestOutputHelper output)
+public sealed partial class PortalTests(PortalFixture system, ITestOutputHelper output)
 {
     private const string Password = "portal-test-password";
     private static readonly TimeSpan Live = TimeSpan.FromSeconds(90);

@@ -136,7 +136,8 @@ public static class LeaseCommands
             ("Placement", x => Text(x, "placement")),
             ("From", x => Time(x, "leased_from")),
             ("Until", x => Time(x, "leased_until")),
-            ("Cost", x => At(x, "cost") is null ? Missing : $"{Cost(x)} ({Text(x, "cost.hourly")} {Text(x, "cost.currency")}/h, tier {Text(x, "cost.tier")})"));
+            ("Cost", x => At(x, "cost") is null ? Missing : $"{Cost(x)} reserved ({Text(x, "cost.hourly")} {Text(x, "cost.currency")}/h, tier {Text(x, "cost.tier")})"),
+            ("Charged", x => Charged(At(x, "cost"))));
         o.WriteLine();
         var access = Items(lease, "access").ToDictionary(a => Text(a, "vm_id"));
         Printer.Table(o, Items(lease, "vms"),
@@ -145,6 +146,15 @@ public static class LeaseCommands
             new Column("STATUS", v => Text(v, "status")),
             new Column("WORKER", v => Text(v, "worker_id")),
             new Column("ACCESS", v => access.TryGetValue(Text(v, "id"), out var a) ? Reach(a) : Missing));
+    }
+
+    /// <summary>"0.02 USD for 2 started minutes, 0.98 USD not charged"; "so far" while the lease is active (nothing is "not charged" yet).</summary>
+    private static string Charged(JsonNode? cost)
+    {
+        if (At(cost, "charged") is null) return Missing;
+        var currency = Text(cost, "currency");
+        var charged = $"{Text(cost, "charged")} {currency} for {Text(cost, "billed_minutes")} started minute(s)";
+        return At(cost, "not_charged") is null ? charged + " so far" : $"{charged}, {Text(cost, "not_charged")} {currency} not charged";
     }
 
     /// <summary>user@host:port (auth kind), the password when the rent answer carries it.</summary>
@@ -176,7 +186,8 @@ public static class LeaseCommands
         return command.Runs(terminal, options, async (i, ct) =>
         {
             var response = await i.Gateway().SendAsync(HttpMethod.Post, $"api/v1/leases/{i.Get(id)}/release", null, ct);
-            i.Printer.Print(response, o => o.WriteLine($"Lease {Text(response.Json, "lease_id")}: {Text(response.Json, "status")} at {Time(response.Json, "ended_at")}; its VMs are being deleted."));
+            i.Printer.Print(response, o => o.WriteLine(
+                $"Lease {Text(response.Json, "lease_id")}: {Text(response.Json, "status")} at {Time(response.Json, "ended_at")}; its VMs are being deleted. Charged: {Charged(At(response.Json, "cost"))}."));
         });
     }
 }

@@ -94,7 +94,7 @@ function Extend({ lease }: { lease: Lease }) {
     try {
       const answer = await api<{ new_end_at: string; total_cost: number; currency: string }>(
         "POST", `/api/v1/leases/${lease.id}/extend`, { additional_hours: hours });
-      upsertLease({ ...lease, leased_until: answer.new_end_at, cost: lease.cost && { ...lease.cost, total: answer.total_cost } });
+      upsertLease({ ...lease, leased_until: answer.new_end_at, cost: lease.cost && { ...lease.cost, total: answer.total_cost, reserved: answer.total_cost } });
     } catch (err) {
       setError(err);
     } finally {
@@ -118,8 +118,9 @@ function Release({ lease }: { lease: Lease }) {
   const release = async () => {
     setError(null);
     try {
-      await api("POST", `/api/v1/leases/${lease.id}/release`);
-      upsertLease({ ...lease, status: "released" });
+      const answer = await api<{ ended_at: string; cost?: Lease["cost"] }>("POST", `/api/v1/leases/${lease.id}/release`);
+      // The answer says what was charged for the time used and what was not.
+      upsertLease({ ...lease, status: "released", ended_at: answer.ended_at, cost: answer.cost ?? lease.cost });
     } catch (err) {
       setError(err);
     }
@@ -160,6 +161,15 @@ function LeaseCard({ lease, vms, access }: { lease: Lease; vms: Map<string, Vm>;
         <dd data-field="cost" data-value={lease.cost?.total}>
           {lease.cost ? <>{formatMoney(lease.cost.total, lease.cost.currency)} <span class="muted">({formatMoney(lease.cost.hourly, lease.cost.currency)} per hour)</span></> : "—"}
         </dd>
+        {lease.cost?.charged !== undefined && (
+          <>
+            <dt>Charged</dt>
+            <dd data-field="charged" data-value={lease.cost.charged}>
+              {formatMoney(lease.cost.charged, lease.cost.currency)} <span class="muted">({lease.cost.billed_minutes} started min{active ? " so far" : ""})</span>
+              {lease.cost.not_charged != null && <>, {formatMoney(lease.cost.not_charged, lease.cost.currency)} not charged</>}
+            </dd>
+          </>
+        )}
       </dl>
       <table>
         <caption class="visually-hidden">VMs of {lease.name}</caption>

@@ -15,7 +15,7 @@ public static class LeaseEndpoints
 {
     public sealed record LeaseList(IReadOnlyList<LeaseView> Leases, int Total, int Page, int Limit);
     public sealed record ExtendResponse(Guid LeaseId, DateTimeOffset NewEndAt, decimal AddedCost, decimal TotalCost, string Currency);
-    public sealed record ReleaseResponse(Guid LeaseId, string Status, DateTimeOffset EndedAt);
+    public sealed record ReleaseResponse(Guid LeaseId, string Status, DateTimeOffset EndedAt, LeaseCost Cost);
 
     public static void MapLeases(this IEndpointRouteBuilder app)
     {
@@ -26,7 +26,8 @@ public static class LeaseEndpoints
         leases.MapGet("/{id:guid}", Get).WithSummary("One lease, its VMs, cost and access details");
         leases.MapPost("/{id:guid}/extend", Extend).Accepts<ExtendRequest>("application/json")
             .WithSummary("Push the end of an active lease back");
-        leases.MapPost("/{id:guid}/release", Release).WithSummary("End a lease now and delete its VMs");
+        leases.MapPost("/{id:guid}/release", Release)
+            .WithSummary("End a lease now and delete its VMs; it is charged per started minute used");
     }
 
     private static async Task<Results<Created<LeaseView>, ValidationProblem, ProblemHttpResult>> Rent(
@@ -154,7 +155,8 @@ public static class LeaseEndpoints
         await tx.CommitAsync(ct);
         LeaseMetrics.Released.Add(1);
         Log(logs).LogInformation("Lease {LeaseId} released; deletion of its VMs ordered", lease.Id);
-        return TypedResults.Ok(new ReleaseResponse(lease.Id, LeaseStatus.Released, now));
+        var cost = LeaseCost.Of(lease.Currency, lease.TierId, lease.HourlyCost, lease.TotalCost, lease.LeasedFrom, lease.LeasedUntil, now);
+        return TypedResults.Ok(new ReleaseResponse(lease.Id, LeaseStatus.Released, now, cost));
     }
 
     private static ILogger Log(ILoggerFactory logs) => logs.CreateLogger(typeof(LeaseEndpoints));

@@ -1,4 +1,5 @@
 using Aetherium.Contracts;
+using Aetherium.Lease.Pricing;
 
 namespace Aetherium.Lease.Leases;
 
@@ -45,7 +46,7 @@ public sealed record LeaseView(
             lease.Id, lease.Name, lease.Status, PlacementOf(lease, vms), lease.OrganizationId, lease.UserId,
             vms.Select(v => new LeaseVmView(v.Id, v.Name, v.Status, v.StatusReason, v.WorkerId, lease.Spec)).ToList(),
             lease.LeasedFrom, lease.LeasedUntil, lease.EndedAt,
-            new LeaseCost(lease.Currency, lease.TierId, lease.HourlyCost, lease.TotalCost),
+            LeaseCost.Of(lease),
             access, lease.CreatedAt);
     }
 
@@ -62,7 +63,27 @@ public sealed record LeaseView(
 
 public sealed record LeaseVmView(Guid Id, string Name, string Status, string? StatusReason, Guid? WorkerId, VmSpec Spec);
 
-public sealed record LeaseCost(string Currency, string Tier, decimal Hourly, decimal Total);
+/// <summary>
+/// A lease's cost. <c>hourly</c> and <c>total</c> are kept for existing clients (<c>total</c> = <c>reserved</c>).
+/// <c>reserved</c>: the price of the whole leased time, extensions included. <c>charged</c>: what it costs for
+/// the time used (<see cref="Billing"/>): so far while active, final once ended. <c>not_charged</c>: the part of
+/// the reservation not charged, once ended (null while active). <c>billed_minutes</c>: the started minutes charged.
+/// </summary>
+public sealed record LeaseCost(string Currency, string Tier, decimal Hourly, decimal Total,
+    decimal RatePerHour, decimal Reserved, decimal Charged, decimal? NotCharged, int BilledMinutes)
+{
+    public static LeaseCost Of(LeaseEntity lease) =>
+        Of(lease.Currency, lease.TierId, lease.HourlyCost, lease.TotalCost, lease.LeasedFrom, lease.LeasedUntil, lease.EndedAt);
+
+    public static LeaseCost Of(string currency, string tier, decimal hourly, decimal reserved,
+        DateTimeOffset from, DateTimeOffset until, DateTimeOffset? endedAt)
+    {
+        var billed = Billing.Billed(from, until, endedAt ?? Clock.Now());
+        var charged = Billing.Charged(hourly, reserved, from, until, billed);
+        return new LeaseCost(currency, tier, hourly, reserved, hourly, reserved, charged,
+            endedAt is null ? null : reserved - charged, Billing.Minutes(billed));
+    }
+}
 
 /// <summary>How to reach one VM: host and port appear once it runs; the password only in the rent response.</summary>
 public sealed record LeaseAccess(Guid VmId, string? Host, int? Port, string Username, string Auth, string? Password);

@@ -141,6 +141,7 @@ public static class Catalogue
         ["POST /api/v1/leases/{id}/extend"] = new(Access.Owner, [200], c => Plain(c.LeaseId, body: new { additional_hours = 1 })),
         ["POST /api/v1/leases/{id}/release"] = new(Access.Owner, [200], async c => new Call(await c.NewLeaseAsync())),
         ["GET /api/v1/pricing"] = new(Access.Tenant, [200], _ => Plain()),
+        ["GET /api/v1/usage"] = new(Access.Tenant, [200], _ => Plain(query: "from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z")),
     };
 
     /// <summary>The statuses a principal may get from an operation with this rule.</summary>
