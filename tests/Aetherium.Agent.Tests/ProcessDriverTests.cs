@@ -17,12 +17,13 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
     private readonly TempDir _data = new();
     private readonly List<ProcessDriver> _drivers = [];
 
-    private ProcessDriver Driver(LimitMode limits = LimitMode.Auto, int maxRestarts = 5, double backoffSeconds = 0.3)
+    private ProcessDriver Driver(LimitMode limits = LimitMode.Auto, int maxRestarts = 5, double backoffSeconds = 0.3,
+        IReadOnlyList<string>? selfCommand = null)
     {
         var driver = new ProcessDriver(new ProcessDriverOptions
         {
             DataDirectory = _data.Path,
-            SelfCommand = AgentBinary.Command,
+            SelfCommand = selfCommand ?? AgentBinary.Command,
             StopGrace = TimeSpan.FromSeconds(1),
             MaxRestarts = maxRestarts,
             RestartBackoff = TimeSpan.FromSeconds(backoffSeconds),
@@ -289,6 +290,35 @@ public sealed class ProcessDriverTests(ITestOutputHelper output) : IAsyncLifetim
             var banner = await Eventually.GetAsync(() => BannerAsync(host, port), b => b is not null, TimeSpan.FromSeconds(20), $"listening on {host}:{port}");
             Assert.Equal(VmWorkload.Banner("tenant-web", vm.VmId.ToString(), HostFacts.Hostname(), port), banner);
         }
+    }
+
+    [Fact]
+    public async Task The_built_in_workload_runs_from_a_copy_when_the_agents_folder_is_private()
+    {
+        // As from a checkout in a 0700 folder (a fresh clone under mktemp -d): VM users cannot reach the agent's program.
+        using var hidden = new TempDir();
+        File.SetUnixFileMode(hidden.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var program = hidden.Combine("agent", "aetherium-agent");
+        CopyDirectory(AgentBinary.Directory, hidden.Combine("agent"));
+        var driver = Driver(selfCommand: [program]);
+        var port = FreePort();
+        var vm = Vm(name: "hidden-web", command: null, port: port, memoryMb: 256);
+
+        await driver.StartAsync(vm, CancellationToken.None);
+        await RunningAsync(driver, vm.VmId);
+
+        var banner = await Eventually.GetAsync(() => BannerAsync("127.0.0.1", port), b => b is not null, TimeSpan.FromSeconds(20), "listening");
+        Assert.Equal(VmWorkload.Banner("hidden-web", vm.VmId.ToString(), HostFacts.Hostname(), port), banner);
+        var copy = Path.Combine(_data.Path, "workload", "aetherium-agent");
+        Assert.True(File.Exists(copy), "the program is copied into the data directory");
+        Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(Path.GetDirectoryName(copy)!) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var dir in Directory.GetDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 
     [Fact]

@@ -12,10 +12,20 @@ using Xunit.Abstractions;
 
 namespace Aetherium.Agent.Tests;
 
-/// <summary>A directory that is removed after the test.</summary>
+/// <summary>
+/// A directory that is removed after the test. Others may pass it (0711, as /var/lib is to an agent's data directory),
+/// so VM users can reach what the agent gives them in a data directory made inside it.
+/// </summary>
 public sealed class TempDir : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("aetherium-agent-test-").FullName;
+    public string Path { get; } = Passable(Directory.CreateTempSubdirectory("aetherium-agent-test-").FullName);
+
+    private static string Passable(string path)
+    {
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        return path;
+    }
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 

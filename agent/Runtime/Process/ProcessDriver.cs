@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Aetherium.Agent.Runtime.Process;
 
-public sealed class ProcessDriverOptions
+public sealed record ProcessDriverOptions
 {
     /// <summary>The agent's data directory; each VM keeps its files under vms/&lt;id&gt;/ (see <see cref="VmIsolation"/>).</summary>
     public required string DataDirectory { get; init; }
@@ -42,9 +42,9 @@ public sealed class ProcessDriver : IRuntimeDriver
 
     public ProcessDriver(ProcessDriverOptions options, ILogger logger)
     {
-        _options = options;
         _logger = logger;
         _isolation = VmIsolation.Create(options.DataDirectory, options.VmUserIds, logger);
+        _options = options = options with { SelfCommand = WorkloadStaging.Reachable(options.SelfCommand, _isolation, options.DataDirectory, logger) };
         foreach (var part in options.SelfCommand)
             if (_isolation.Unreachable(part) is { } blocked)
                 logger.LogWarning("VM users cannot reach {Blocked} (others may not read or pass it): VMs with the built-in workload ({Part}) will not start", blocked, part);
