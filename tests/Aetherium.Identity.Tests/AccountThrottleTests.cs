@@ -117,6 +117,21 @@ public sealed class AccountThrottleTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Unauthorized, (await SignIn.AttemptAsync(Replica(i), "127.0.2.1", name, "another typo")).Status);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await SignIn.AttemptAsync(_first, "127.0.2.1", name, SignIn.Password)).Status);
     }
+
+    [Fact]
+    public async Task Sign_ins_of_one_account_at_the_same_time_on_both_replicas_are_each_answered_never_a_500()
+    {
+        // A user's portal and CLI signing in at once: a success clears the count while another attempt is being counted.
+        using var client = ClientAddress.From(_first.ListeningUrl, "127.0.0.1");
+        var name = Api.Unique("together");
+        await client.SignupAsync(name);
+
+        for (var round = 0; round < 10; round++)
+        {
+            var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => SignIn.AttemptAsync(Replica(i), $"127.0.3.{i + 1}", name, SignIn.Password)));
+            Assert.All(answers, a => Assert.Contains(a.Status, new[] { HttpStatusCode.OK, HttpStatusCode.TooManyRequests }));
+        }
+    }
 }
 
 /// <summary>A lock of two seconds doubling to four at most: what happens when it ends.</summary>

@@ -43,10 +43,13 @@ public sealed class AccountThrottle(IdentityDbContext db, IOptions<AccountThrott
         var key = Secrets.Hash(username);
         var now = DateTimeOffset.UtcNow;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        // The row exists before it is locked, so even two first attempts at once take turns on it.
-        await db.Database.ExecuteSqlAsync(
-            $"INSERT INTO sign_in_throttles (account_hash, failures, last_attempt_at) VALUES ({key}, 0, {now}) ON CONFLICT (account_hash) DO NOTHING", ct);
-        var row = await db.SignInThrottles.FromSql($"SELECT * FROM sign_in_throttles WHERE account_hash = {key} FOR UPDATE").SingleAsync(ct);
+        // One statement makes the row exist and locks it, so attempts at once take turns on it, also while a
+        // success beside them deletes it (an insert, then a separate SELECT … FOR UPDATE, could find it gone).
+        var row = (await db.SignInThrottles.FromSql($"""
+            INSERT INTO sign_in_throttles (account_hash, failures, last_attempt_at) VALUES ({key}, 0, {now})
+            ON CONFLICT (account_hash) DO UPDATE SET account_hash = EXCLUDED.account_hash
+            RETURNING *
+            """).AsTracking().ToListAsync(ct)).Single();
         if (row.LockedUntil is { } until && until > now) return until - now;
 
         row.Failures = row.LastAttemptAt < now - limits.ForgetAfter ? 1 : row.Failures + 1;
