@@ -70,6 +70,13 @@ public abstract class LiveStream : IAsyncDisposable
     public Task<LiveMessage> WaitForAsync(string type, Func<JsonObject, bool> match, string what, TimeSpan? timeout = null) =>
         WaitForAsync(m => m.Type == type && match(m.Body), what, timeout);
 
+    /// <summary>
+    /// A message already received that matches, else the next one that does: events that different services publish
+    /// (lease's lease.created, the scheduler's vm.requested for the lease's VM) may reach the stream in either order.
+    /// </summary>
+    public async Task<LiveMessage> FindOrWaitAsync(string type, Func<JsonObject, bool> match, string what, TimeSpan? timeout = null) =>
+        Received.FirstOrDefault(m => m.Type == type && match(m.Body)) ?? await WaitForAsync(type, match, what, timeout);
+
     /// <summary>True once the stream ended (the server closed it) within <paramref name="timeout"/>.</summary>
     public async Task<bool> EndsWithinAsync(TimeSpan timeout)
     {

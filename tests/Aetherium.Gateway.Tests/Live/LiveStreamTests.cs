@@ -60,8 +60,8 @@ public sealed class LiveStreamTests(GatewayFixture system, ITestOutputHelper out
         var lease = await Api.ReadAsync(await http.PostAsJsonAsync("/api/v1/leases",
             new { duration_hours = 1, count = 1, spec = new { cpu_cores = 1, memory_mb = 256, disk_gb = 1, zone } }), 201);
         var leaseId = Id(lease);
-        var vmId = Id((await live.WaitForAsync("vm.requested", d => Id(d, "lease_id") == leaseId, "vm.requested (warm-up)")).Body, "vm_id");
-        await live.WaitForAsync("vm.state_changed", d => Id(d, "vm_id") == vmId && d["status"]!.GetValue<string>() == "running", "the warm-up VM runs");
+        var vmId = Id((await live.FindOrWaitAsync("vm.requested", d => Id(d, "lease_id") == leaseId, "vm.requested (warm-up)")).Body, "vm_id");
+        await live.FindOrWaitAsync("vm.state_changed", d => Id(d, "vm_id") == vmId && d["status"]!.GetValue<string>() == "running", "the warm-up VM runs");
         return [leaseId, vmId];
     }
 
@@ -130,12 +130,12 @@ public sealed class LiveStreamTests(GatewayFixture system, ITestOutputHelper out
             var leaseId = Id(lease);
             delays.Add(AssertPrompt(await live.WaitForAsync("lease.created", d => Id(d, "lease_id") == leaseId, "lease.created"), rentedAt, "rent"));
             // The VM is the scheduler's change, made when it takes lease's CreateVm: timed from that (below), and shown from the rent.
-            var requested = await live.WaitForAsync("vm.requested", d => Id(d, "lease_id") == leaseId, "vm.requested");
+            var requested = await live.FindOrWaitAsync("vm.requested", d => Id(d, "lease_id") == leaseId, "vm.requested");
             output.WriteLine($"rent: vm.requested {(requested.ReceivedAt - rentedAt).TotalMilliseconds:0} ms after the API's response (through lease and the scheduler)");
             var vmId = Id(requested.Body, "vm_id");
-            var scheduled = await live.WaitForAsync("vm.scheduled", d => Id(d, "vm_id") == vmId, "vm.scheduled");
+            var scheduled = await live.FindOrWaitAsync("vm.scheduled", d => Id(d, "vm_id") == vmId, "vm.scheduled");
             Assert.Equal(workerId, Id(scheduled.Body, "worker_id"));
-            var running = await live.WaitForAsync("vm.state_changed", d => Id(d, "vm_id") == vmId && d["status"]!.GetValue<string>() == "running", "the VM runs");
+            var running = await live.FindOrWaitAsync("vm.state_changed", d => Id(d, "vm_id") == vmId && d["status"]!.GetValue<string>() == "running", "the VM runs");
             Assert.Equal(workerId, Id(running.Body, "worker_id"));
             Assert.True(live.Received.IndexOf(requested) < live.Received.IndexOf(scheduled) && live.Received.IndexOf(scheduled) < live.Received.IndexOf(running));
 
