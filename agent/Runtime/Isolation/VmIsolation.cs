@@ -146,7 +146,10 @@ public sealed class VmIsolation
     {
         lock (_gate)
         {
-            if (RecordedUser(dir) is { } recorded && _range.Contains(recorded) && (!_taken.TryGetValue(recorded, out var holder) || holder == vmId))
+            // A recorded id is taken again only if nothing else runs as it now: another agent on this machine (it
+            // allocates from the same range) may have handed it out meanwhile, and stopping that VM ends its user's processes.
+            if (RecordedUser(dir) is { } recorded && _range.Contains(recorded)
+                && (_taken.TryGetValue(recorded, out var holder) ? holder == vmId : Posix.ProcessesOfUser(recorded).Count == 0))
             {
                 _taken[recorded] = vmId;
                 return recorded;
