@@ -30,7 +30,8 @@ public static class BatchFailures
                 // A timeout, a lost connection or a serialization failure anywhere in the chain: transient.
                 case NpgsqlException or TimeoutException or OperationCanceledException or IOException or System.Net.Sockets.SocketException:
                     return null;
-                case JsonException or InvalidCastException or FormatException or OverflowException:
+                // A text the driver cannot encode (a lone surrogate) fails the same way on every try.
+                case JsonException or InvalidCastException or FormatException or OverflowException or System.Text.EncoderFallbackException:
                     data ??= e;
                     break;
             }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Aetherium.Contracts;
 using Aetherium.Contracts.Agent;
 using Aetherium.Inventory.Persistence;
+using Aetherium.ServiceDefaults.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -66,7 +67,7 @@ public sealed class TelemetryFlusher(
                 await WriteAsync(part, ct);
                 written += part.Heartbeats.Count;
             }
-            catch (Exception ex) when (IsDataError(ex))
+            catch (Exception ex) when (BatchFailures.IsDataError(ex))
             {
                 if (part.Count == 1)
                 {
@@ -89,19 +90,6 @@ public sealed class TelemetryFlusher(
         meters.Flushed(written, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return true;
     }
-
-    /// <summary>
-    /// The database refused the data itself (data exception, integrity violation, text it cannot encode):
-    /// retrying the same record can never succeed. Anything else (connection lost, database down,
-    /// serialization failure) is transient and the batch is kept.
-    /// </summary>
-    public static bool IsDataError(Exception ex) => ex switch
-    {
-        PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal),
-        DbUpdateException { InnerException: { } inner } => IsDataError(inner),
-        System.Text.EncoderFallbackException or JsonException or InvalidCastException or OverflowException => true,
-        _ => false,
-    };
 
     private void Quarantine(TelemetryBuffer.Batch record, Exception ex)
     {
